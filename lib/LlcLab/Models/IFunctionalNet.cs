@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlcLab.Models;
+
+/// <summary>A named parameter with PyTorch <c>nn.Sequential</c> naming (<c>0.weight</c>, <c>2.bias</c>, …).</summary>
+public sealed record ParameterInfo(string Name, long[] Shape)
+{
+    public long Count => Shape.Aggregate(1L, (a, b) => a * b);
+    public override string ToString() => $"{Name} [{string.Join(",", Shape)}]";
+}
+
+/// <summary>
+/// A network written as a pure function of its parameters, so that many parameter sets — one
+/// per SGLD chain — are evaluated in one batched call instead of one module copy per chain
+/// (devinterp deep-copies the model per chain; this is the idea that replaces it).
+/// </summary>
+public interface IFunctionalNet
+{
+    /// <summary>Parameters in module order, with the module's names and shapes.</summary>
+    IReadOnlyList<ParameterInfo> Parameters { get; }
+
+    /// <summary>
+    /// Forward pass for C parameter sets at once. <paramref name="parameters"/>[i] has shape
+    /// <c>[C, ..Parameters[i].Shape]</c>; <paramref name="x"/> is one batch <c>[B, ..]</c> shared
+    /// by every chain. Returns <c>[C, B, outputs]</c>.
+    /// </summary>
+    Tensor Forward(IReadOnlyList<Tensor> parameters, Tensor x);
+}

@@ -1,0 +1,56 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlcLab.Models;
+
+/// <summary>
+/// Batched form of a multilayer perceptron / deep linear network:
+/// h_{l+1} = σ(h_l W_lᵀ + b_l), with every W_l, b_l carrying a leading chain dimension.
+/// The input batch is shared by all chains, so the first layer is one broadcast matmul.
+/// Parameter names follow <c>nn.Sequential</c> numbering with activation modules counted
+/// (<c>0.weight, 0.bias, 2.weight, …</c>), matching PyTorch state dicts.
+/// </summary>
+public sealed class MlpFunctional : IFunctionalNet
+{
+    readonly long[] widths;
+    readonly Activation activation;
+    readonly bool bias;
+
+    public MlpFunctional(IReadOnlyList<long> widths, Activation activation, bool bias)
+    {
+        if (widths.Count < 2) throw new ArgumentException("An MLP needs at least an input and an output width.");
+        this.widths = widths.ToArray();
+        this.activation = activation;
+        this.bias = bias;
+        var ps = new List<ParameterInfo>();
+        int stride = activation == Activation.Identity ? 1 : 2;
+        for (int l = 0; l < this.widths.Length - 1; l++)
+        {
+            int idx = l * stride;
+            ps.Add(new ParameterInfo($"{idx}.weight", [this.widths[l + 1], this.widths[l]]));
+            if (bias) ps.Add(new ParameterInfo($"{idx}.bias", [this.widths[l + 1]]));
+        }
+        Parameters = ps;
+    }
+
+    public IReadOnlyList<ParameterInfo> Parameters { get; }
+
+    public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardUpTo(p, x, widths.Length - 1);
+
+    /// <summary>Output of layer <paramref name="layers"/> (1 = first hidden layer, after its activation).</summary>
+    public Tensor ForwardUpTo(IReadOnlyList<Tensor> p, Tensor x, int layers)
+    {
+        int per = bias ? 2 : 1;
+        int last = widths.Length - 1;
+        Tensor h = x;
+        for (int l = 0; l < layers; l++)
+        {
+            var w = p[l * per];
+            // [B,in] @ [C,in,out] → [C,B,out]; later layers [C,B,in] @ [C,in,out].
+            var next = h.matmul(w.transpose(-1, -2));
+            if (bias) next = next + p[l * per + 1].unsqueeze(-2);
+            h = l < last - 1 ? activation.Apply(next) : next;
+        }
+        return h.dim() == x.dim() && layers == 0 ? h.unsqueeze(0) : h;
+    }
+}
