@@ -9,7 +9,7 @@ namespace LlcLab.Models;
 /// PyTorch <c>nn.Sequential</c> parameter names, plus its batched functional form
 /// (<see cref="Functional"/>) used by the vectorised SGLD sampler.
 /// </summary>
-public sealed class Network : IDisposable
+public sealed partial class Network : IDisposable
 {
     public ModelSpec Spec { get; }
     public nn.Module<Tensor, Tensor> Module { get; }
@@ -115,6 +115,29 @@ public sealed class Network : IDisposable
         copy.Module.to(Device);
         copy.LoadStateDict(StateDict());
         return copy;
+    }
+
+    /// <summary>Names of the hidden representations, input to output: <c>h1</c> … <c>h{L-1}</c>
+    /// (the output of the i-th hidden layer after its activation).</summary>
+    public IReadOnlyList<string> LayerNames => Enumerable.Range(1, Spec.Widths.Count - 2).Select(i => $"h{i}").ToList();
+
+    /// <summary>Hidden activations at <paramref name="layer"/> (see <see cref="LayerNames"/>) for inputs
+    /// <paramref name="x"/> <c>[B, in]</c>, as <c>[B, width]</c>, without gradient.</summary>
+    public Tensor Activations(string layer, Tensor x)
+    {
+        int i = LayerIndex(layer);
+        using var _ = no_grad();
+        var ps = ParameterTensors().Select(p => p.detach().unsqueeze(0)).ToList();
+        using var h = ((MlpFunctional)Functional).ForwardUpTo(ps, x.to(Device), i);
+        return h.squeeze(0).clone();
+    }
+
+    /// <summary>1-based index of a hidden layer name; a clear error lists the valid names.</summary>
+    public int LayerIndex(string layer)
+    {
+        int i = LayerNames.ToList().IndexOf(layer);
+        if (i < 0) throw new ArgumentException($"Model '{Spec}' has no layer '{layer}'. Layers: {string.Join(", ", LayerNames)}.");
+        return i + 1;
     }
 
     public override string ToString() => $"{Spec} ({ParameterCount:N0} parameters)";
