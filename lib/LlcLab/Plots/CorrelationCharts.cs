@@ -59,3 +59,11 @@ public static class CorrelationCharts
         return (my - b * mx, b);
     }
 }
+
+/// <summary>Conversions from the experiments' statistics records.</summary>
+public static class CorrelationLabels
+{
+    /// <summary>A chart label for a <see cref="LlcLab.Experiments.Correlation"/>.</summary>
+    public static CorrelationLabel ToLabel(this LlcLab.Experiments.Correlation c) =>
+        new(c.Method == "spearman" ? "Spearman ρ" : "Pearson r", c.R, c.Low, c.High, c.Level);
+}
