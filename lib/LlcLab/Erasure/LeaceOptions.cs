@@ -1,0 +1,37 @@
+namespace LlcLab.Erasure;
+
+/// <summary>Which whitening the closed-form eraser uses.</summary>
+public enum ErasureMethod
+{
+    /// <summary>LEACE: W = Σ_XX^{-1/2}, the least-squares-optimal eraser (Belrose et al. 2023, Thm 4.1).</summary>
+    Leace,
+    /// <summary>W = I: orthogonal projection onto the complement of col(Σ_XZ) — the "SAL" eraser
+    /// (Shao et al. 2023); equals the mean-difference projection for one-hot class labels.</summary>
+    Orthogonal,
+}
+
+/// <summary>
+/// Options of the closed-form LEACE / orthogonal fitter. Defaults give exact LEACE.
+/// </summary>
+/// <param name="Method">LEACE (whitened) or orthogonal (W = I).</param>
+/// <param name="Shrinkage">Estimator of Σ_XX (LEACE only). Default None: the erasure guarantee
+/// Cov(x′, z) = 0 holds for any invertible W, shrinkage only trades minimality for stability when n ≲ d.</param>
+/// <param name="SvdRelativeTolerance">Singular values σᵢ of W·Σ_XZ with σᵢ ≤ tol·σ_max are dropped. Relative,
+/// so the scale of Z does not matter. 1e-8 drops the exactly-degenerate direction of one-hot labels
+/// (σ ≈ 1e-16·σ_max) and keeps every real one. (concept-erasure uses an absolute 0.01.)</param>
+/// <param name="EigenvalueRelativeTolerance">Eigenvalues λᵢ of Σ_XX with λᵢ ≤ tol·λ_max count as zero in the
+/// pseudo-inverse square root; null = d·ε(float64), as <c>torch.linalg.pinv</c>.</param>
+/// <param name="MaxRank">Keep at most this many singular directions (SAL's top-r); null = all above tolerance.</param>
+/// <param name="Affine">Centre the edit on the mean (x′ = x − Q(x − μ), preserving E[x]); false gives the linear
+/// eraser x′ = x − Qx.</param>
+public sealed record LeaceOptions(
+    ErasureMethod Method = ErasureMethod.Leace,
+    Shrinkage Shrinkage = Shrinkage.None,
+    double SvdRelativeTolerance = 1e-8,
+    double? EigenvalueRelativeTolerance = null,
+    int? MaxRank = null,
+    bool Affine = true)
+{
+    public static LeaceOptions Default { get; } = new();
+    public static LeaceOptions Orthogonal { get; } = new(Method: ErasureMethod.Orthogonal);
+}
