@@ -27,7 +27,7 @@ public sealed class BenchLlc : IBenchmark
             var dev = Devices.Default;
             int n = r.GetValue(steps), c = r.GetValue(chains), m = r.GetValue(memSteps);
             Console.WriteLine($"llclab bench llc — device {dev.type}, torch threads {get_num_threads()}, {n} timed steps, C = {c}");
-            var rows = new List<(string Name, double Value, string Unit, string Goal)>();
+            var rows = new ProgressRows();
 
             using var mlp = Network.Create("mlp:64-32-32-10:relu", 1, dev);
             using var g = Seeding.Generator(7);
@@ -69,6 +69,16 @@ public sealed class BenchLlc : IBenchmark
                 Console.WriteLine($"{name.PadRight(w)}  {value.ToString("F3", CultureInfo.InvariantCulture),10}  {unit,-4}  {goal}");
             return 0;
         });
+    }
+
+    /// <summary>Rows printed as soon as they are measured (a long run shows progress), then tabulated at the end.</summary>
+    sealed class ProgressRows : List<(string Name, double Value, string Unit, string Goal)>
+    {
+        public new void Add((string Name, double Value, string Unit, string Goal) row)
+        {
+            base.Add(row);
+            Console.WriteLine($"  {row.Name}: {row.Value.ToString("F3", CultureInfo.InvariantCulture)} {row.Unit}");
+        }
     }
 
     static double PlainSgdStep(Network net, Tensor x, Tensor y, int steps)
