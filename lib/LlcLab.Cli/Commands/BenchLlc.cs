@@ -21,10 +21,12 @@ public sealed class BenchLlc : IBenchmark
         var steps = new Option<int>("--steps") { Description = "Timed steps per measurement.", DefaultValueFactory = _ => 2000 };
         var chains = new Option<int>("--chains") { Description = "Chains for the vectorised speedup.", DefaultValueFactory = _ => 8 };
         var memSteps = new Option<int>("--memory-steps") { Description = "Steps for the memory check (RSS compared at 1,000 and at this many).", DefaultValueFactory = _ => 10_000 };
-        var cmd = new Command("llc", "LLC sampler: overhead vs plain SGD, vectorised-chain speedup, memory stability.") { steps, chains, memSteps };
+        var threads = new Option<int>("--threads") { Description = "torch intra-op threads (1 avoids OpenMP oversubscription for these tiny ops; 0 = leave as is).", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("llc", "LLC sampler: overhead vs plain SGD, vectorised-chain speedup, memory stability.") { steps, chains, memSteps, threads };
         return cmd.WithAction(r =>
         {
             var dev = Devices.Default;
+            if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
             int n = r.GetValue(steps), c = r.GetValue(chains), m = r.GetValue(memSteps);
             Console.WriteLine($"llclab bench llc — device {dev.type}, torch threads {get_num_threads()}, {n} timed steps, C = {c}");
             var rows = new ProgressRows();
@@ -58,8 +60,8 @@ public sealed class BenchLlc : IBenchmark
                 rows.Add(($"{label}: vectorised speedup at C = {c} (vs {c} × vectorised C = 1)", c * one.Timings.SamplingSeconds / vec.Timings.SamplingSeconds, "×", ""));
             }
 
-            var (rss1k, rssEnd) = Memory(mlp, xm, ym, c, m);
-            rows.Add(("RSS after 1,000 steps", rss1k / 1048576.0, "MiB", ""));
+            var (rss1k, rssEnd) = Memory(mlp, xm, ym, 1, m);
+            rows.Add(("RSS after 1,000 steps (mlp, 1 chain, MALA on)", rss1k / 1048576.0, "MiB", ""));
             rows.Add(($"RSS after {m:N0} steps", rssEnd / 1048576.0, "MiB", ""));
             rows.Add(("RSS growth", (rssEnd - rss1k) / (double)rss1k * 100, "%", "within 5%"));
 
