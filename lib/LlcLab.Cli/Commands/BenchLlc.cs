@@ -49,7 +49,7 @@ public sealed class BenchLlc : IBenchmark
                 var x = randn([64, net.Spec.Widths[0]], generator: g).to(dev);
                 Tensor y = spec.StartsWith("mlp") ? randint(0, 10, [64], generator: g).to(dev) : net.Forward(x);
                 int s = Math.Max(200, n / 2);
-                var o = new SgldOptions { Chains = c, Draws = s, BurnIn = 0, ComputeMala = false, Seed = 1 };
+                var o = new SgldOptions { Chains = c, Draws = s, BurnIn = 0, ComputeMala = false, Seed = 1, NBeta = 100, Lr = 1e-5 };
                 Llc.Estimate(net, x, y, o with { Draws = 50 }); // warm-up
                 var vec = Llc.Estimate(net, x, y, o);
                 var seq = Llc.Estimate(net, x, y, o, vectorized: false);
