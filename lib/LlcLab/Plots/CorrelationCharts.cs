@@ -1,0 +1,69 @@
+using System.Globalization;
+using Plotly.NET;
+using CChart = Plotly.NET.CSharp.Chart;
+
+namespace LlcLab.Plots;
+
+/// <summary>A correlation coefficient with its confidence interval, shown in a chart's title.</summary>
+/// <param name="Name">e.g. "Pearson r" or "Spearman ρ".</param>
+/// <param name="Estimate">The coefficient.</param>
+/// <param name="Low">Lower end of the confidence interval.</param>
+/// <param name="High">Upper end of the confidence interval.</param>
+/// <param name="Level">Confidence level, e.g. 0.95.</param>
+public sealed record CorrelationLabel(string Name, double Estimate, double Low, double High, double Level = 0.95)
+{
+    /// <summary>"Pearson r = 0.81 [0.52, 0.93] (95% CI)".</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Name} = {Estimate:F2} [{Low:F2}, {High:F2}] ({Level:P0} CI)");
+}
+
+/// <summary>Scatter plots for "does metric A track metric B?".</summary>
+public static class CorrelationCharts
+{
+    /// <summary>
+    /// Scatter of <paramref name="y"/> against <paramref name="x"/> (optionally labelled per point and
+    /// with y error bars), the least-squares line y = a + b·x, and the correlation with its CI in the title.
+    /// </summary>
+    public static GenericChart ScatterWithFit(IReadOnlyList<double> x, IReadOnlyList<double> y, string xTitle, string yTitle,
+        CorrelationLabel? correlation = null, IReadOnlyList<string>? labels = null, IReadOnlyList<double>? yError = null,
+        string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        new Series("points", x, y, yError, labels).Validate();
+        if (x.Count < 2) throw new ArgumentException("A correlation scatter needs at least two points.", nameof(x));
+        var pts = labels is null
+            ? CChart.Point<double, double, string>(x, y, Name: "runs")
+            : CChart.Point<double, double, string>(x, y, Name: "runs", MultiText: labels.ToArray(), TextPosition: StyleParam.TextPosition.TopCenter);
+        if (yError is not null) pts = pts.WithYErrors(yError);
+        var charts = new List<GenericChart> { pts };
+        var (a, b) = LeastSquares(x, y);
+        if (double.IsFinite(a) && double.IsFinite(b))
+        {
+            double lo = x.Min(), hi = x.Max();
+            charts.Add(CChart.Line<double, double, string>(new[] { lo, hi }, new[] { a + b * lo, a + b * hi },
+                Name: string.Create(CultureInfo.InvariantCulture, $"fit: y = {a:G3} + {b:G3}·x"), LineDash: StyleParam.DrawingStyle.Dash));
+        }
+        string t = title ?? $"{yTitle} vs {xTitle}";
+        if (correlation is not null) t += "<br><sub>" + correlation + $", n = {x.Count}</sub>";
+        return ChartStyle.Combine(charts).WithTitles(t, xTitle, yTitle);
+    }
+
+    /// <summary>Ordinary least squares intercept and slope; NaN when x has no variance.</summary>
+    internal static (double Intercept, double Slope) LeastSquares(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        double mx = x.Average(), my = y.Average(), sxx = 0, sxy = 0;
+        for (int i = 0; i < x.Count; i++) { sxx += (x[i] - mx) * (x[i] - mx); sxy += (x[i] - mx) * (y[i] - my); }
+        if (sxx == 0) return (double.NaN, double.NaN);
+        double b = sxy / sxx;
+        return (my - b * mx, b);
+    }
+}
+
+/// <summary>Conversions from the experiments' statistics records.</summary>
+public static class CorrelationLabels
+{
+    /// <summary>A chart label for a <see cref="LlcLab.Experiments.Correlation"/>.</summary>
+    public static CorrelationLabel ToLabel(this LlcLab.Experiments.Correlation c) =>
+        new(c.Method == "spearman" ? "Spearman ρ" : "Pearson r", c.R, c.Low, c.High, c.Level);
+}
