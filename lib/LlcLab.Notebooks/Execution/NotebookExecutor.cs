@@ -144,6 +144,7 @@ public static partial class NotebookExecutor
             }
             executedPath = Path.Combine(outDir, name);
             nb.Save(executedPath);
+            Export.NotebookHtml.Write(nb, Path.ChangeExtension(executedPath, ".html"), stem);
         }
         foreach (var n in notes) progress.WriteLine($"[{name}] note: {n}");
         progress.WriteLine($"[{name}] {(failures.Count == 0 && runs.Count == codeCells ? "all cells ran" : $"{failures.Count} failed cell(s)")} in {total.Elapsed.TotalSeconds:0.0}s"

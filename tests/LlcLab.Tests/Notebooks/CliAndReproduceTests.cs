@@ -70,6 +70,7 @@ public class CliAndReproduceTests
         Assert.Contains("02-chart.ipynb declares no 'quick' parameter", log.ToString());
         string index = File.ReadAllText(r.IndexPath);
         Assert.Contains("<a href=\"01-table.ipynb\">", index);
+        Assert.Contains("(<a href=\"01-table.html\">read as a web page</a>)", index);
         Assert.Contains("<a href=\"figures/02-chart-cell01-1.html\">", index);
         Assert.Contains("<a href=\"results/t.csv\">t.csv</a>", index);
         Assert.Contains("2/2 notebooks ran completely", index);
