@@ -50,8 +50,12 @@ public static class PlotlyHtml
         + PlotlyJsSource + "\n})();</script>\n" + ChartDiv(chart) + "\n</div>";
 
     /// <summary>A standalone, offline HTML document showing the chart.</summary>
-    public static string StandaloneDocument(object chart, string title) =>
+    /// <param name="chart">A Plotly.NET GenericChart.</param>
+    /// <param name="title">The page title.</param>
+    /// <param name="staticFigure">Hide Plotly's toolbar (for screenshots).</param>
+    public static string StandaloneDocument(object chart, string title, bool staticFigure = false) =>
         "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>" + WebUtility.HtmlEncode(title) + "</title>\n"
+        + (staticFigure ? "<style>.modebar-container{display:none !important}</style>\n" : "")
         + "<script type=\"text/javascript\">" + PlotlyJsSource + "</script>\n</head>\n<body>\n"
         + ChartDiv(chart) + "\n</body>\n</html>\n";
 

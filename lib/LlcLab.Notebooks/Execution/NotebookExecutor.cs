@@ -132,8 +132,15 @@ public static partial class NotebookExecutor
                 chartFiles.Add(file + ".html");
                 if (!png) continue;
                 progress.WriteLine($"[{name}] rendering {Path.GetFileName(file)}.png");
-                if (ChromiumRenderer.TryRender(file + ".html", file + ".png", options.ChromiumTimeout) is { } why) notes.Add(why);
-                else chartFiles.Add(file + ".png");
+                // The PNG is a static figure: render a copy without Plotly's hover toolbar.
+                string forPng = file + ".png-source.html";
+                WriteAtomic(forPng, PlotlyHtml.StandaloneDocument(chart, "", staticFigure: true));
+                try
+                {
+                    if (ChromiumRenderer.TryRender(forPng, file + ".png", options.ChromiumTimeout) is { } why) notes.Add(why);
+                    else chartFiles.Add(file + ".png");
+                }
+                finally { File.Delete(forPng); }
             }
             executedPath = Path.Combine(outDir, name);
             nb.Save(executedPath);

@@ -20,9 +20,9 @@ internal static class TensorBytes
     public static byte[] Get(Tensor t)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Big-endian hosts are not supported.");
-        using var c = t.detach().cpu().contiguous();
-        if (c.numel() == 0) return [];
-        return c.bytes.ToArray();
+        var c = t.detach().cpu().contiguous();
+        try { return c.numel() == 0 ? [] : c.bytes.ToArray(); }
+        finally { if (!ReferenceEquals(c, t)) c.Dispose(); }
     }
 
     /// <summary>A new CPU tensor of <paramref name="dtype"/> and <paramref name="shape"/> holding <paramref name="data"/> (little-endian, C order).</summary>

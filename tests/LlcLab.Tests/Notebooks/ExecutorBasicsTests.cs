@@ -154,4 +154,14 @@ public class ExecutorBasicsTests
         Assert.Contains("<td>k</td><td>3</td>", OutputText(r.Executed, 1, "text/html"));
         Assert.Equal("[1, 2, 3]", OutputText(r.Executed, 2, "text/plain"));
     }
+
+    [Fact]
+    public void Fixture_notebook_runs_with_a_string_parameter()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Notebooks", "hello.ipynb");
+        var r = Run(path, new ExecutionOptions(Parameters: new Dictionary<string, string> { ["name"] = "LLC", ["repeat"] = "3" }));
+        Assert.True(r.Succeeded, string.Join("\n", r.Failures));
+        Assert.Equal("hello LLC hello LLC hello LLC\n", OutputText(r.Executed, 3, "stdout"));
+        Assert.Equal("29", OutputText(r.Executed, 4, "text/plain"));
+    }
 }

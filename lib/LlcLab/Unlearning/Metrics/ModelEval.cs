@@ -1,0 +1,42 @@
+using LlcLab.Models;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace LlcLab.Unlearning;
+
+/// <summary>Batched inference helpers for metrics (no gradient, chunked so large sets fit in memory).</summary>
+internal static class ModelEval
+{
+    const long Chunk = 8192;
+
+    /// <summary>Per-sample cross-entropy losses ℓ(f(x_i), y_i), float64 on the CPU.</summary>
+    public static double[] PerSampleLoss(Network net, Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        for (long i = 0; i < x.shape[0]; i += Chunk)
+        {
+            long n = Math.Min(Chunk, x.shape[0] - i);
+            var logits = net.Forward(x.narrow(0, i, n));
+            parts.Add(cross_entropy(logits, y.narrow(0, i, n).to(logits.device), reduction: TorchSharp.torch.nn.Reduction.None));
+        }
+        return cat(parts).to(float64).cpu().data<double>().ToArray();
+    }
+
+    /// <summary>Fraction of rows whose arg-max prediction equals the label.</summary>
+    public static double Accuracy(Network net, Tensor x, Tensor y)
+    {
+        if (x.shape[0] == 0) return double.NaN;
+        using var scope = NewDisposeScope();
+        long correct = 0;
+        var parts = new List<Tensor>();
+        for (long i = 0; i < x.shape[0]; i += Chunk)
+        {
+            long n = Math.Min(Chunk, x.shape[0] - i);
+            var logits = net.Forward(x.narrow(0, i, n));
+            parts.Add(logits.argmax(1).eq(y.narrow(0, i, n).to(logits.device)).sum());
+        }
+        correct = stack(parts).sum().item<long>();
+        return (double)correct / x.shape[0];
+    }
+}
