@@ -106,3 +106,19 @@ public class ArchitectureTests
     public void Bad_specs_name_the_fix(string spec) =>
         Assert.Contains("Spec", Assert.Throws<ArgumentException>(() => ModelSpec.Parse(spec)).Message);
 }
+
+public class InitTests
+{
+    [Fact]
+    public void Mlp_init_is_pytorch_default_uniform_from_the_private_generator()
+    {
+        using var net = Network.Create("mlp:4-3", seed: 5, device: CPU);
+        using var g = LlcLab.Runtime.Seeding.Generator(5);
+        var w = rand([3, 4], generator: g) * (2 * 0.5) - 0.5;   // bound 1/√fan_in = 1/2
+        var b = rand([3], generator: g) * (2 * 0.5) - 0.5;
+        var sd = net.StateDict();
+        Assert.True(allclose(sd["0.weight"], w) && allclose(sd["0.bias"], b));
+        using var cnn = Network.Create("cnn:digits:4-8", seed: 1, device: CPU);
+        Assert.True(cnn.StateDict()["4.weight"].abs().max().item<float>() <= 1 / MathF.Sqrt(4 * 9));
+    }
+}
