@@ -70,7 +70,7 @@ public static partial class NotebookExecutor
             Environment.CurrentDirectory = dir;
             Console.SetOut(new ConsoleRouter("stdout", savedOut));
             Console.SetError(new ConsoleRouter("stderr", savedErr));
-            var session = new Session(name, dir, ScriptEnvironment.Create(dir));
+            var session = new Session(name, dir, ScriptEnvironment.Create(dir), options.CellTimeout);
             int codeOrdinal = 0, executionCount = 0;
             bool stopped = false;
             for (int i = 0; i < nb.Cells.Count; i++)
@@ -101,7 +101,7 @@ public static partial class NotebookExecutor
                 {
                     failures.Add(failure);
                     progress.WriteLine(failure.ToString());
-                    if (!options.ContinueOnError)
+                    if (!options.ContinueOnError || session.Broken)
                     {
                         stopped = true;
                         notes.Add($"Stopped after the failure; {codeCells - runs.Count} code cell(s) did not run (use --continue-on-error to run them anyway).");
@@ -165,8 +165,11 @@ public static partial class NotebookExecutor
     }
 
     /// <summary>The chain of submissions of one notebook run.</summary>
-    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions)
+    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TimeSpan? cellTimeout)
     {
+        /// <summary>A cell timed out: its code may still run, so no further cell can be chained.</summary>
+        public bool Broken { get; private set; }
+
         Script<object>? script;
         ScriptState<object>? state;
         readonly List<MetadataReference> extraReferences = [];
@@ -214,9 +217,21 @@ public static partial class NotebookExecutor
             Kernel.Current = outputs;
             try
             {
-                state = state is null
-                    ? await next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false)
-                    : await next.RunFromAsync(state, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false);
+                var previous = state;
+                Task<ScriptState<object>> Start() => previous is null
+                    ? next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct)
+                    : next.RunFromAsync(previous, catchException: _ => true, cancellationToken: ct);
+                // With a time limit the cell runs on a pool thread (its synchronous code would otherwise
+                // block this one); the async flow, hence output capture, goes with it.
+                var run = cellTimeout is null ? Start() : Task.Run(Start, ct);
+                if (cellTimeout is { } limit && await Task.WhenAny(run, Task.Delay(limit, ct)).ConfigureAwait(false) != run)
+                {
+                    Broken = true;
+                    return Fail(null, typeof(TimeoutException).FullName!,
+                        $"the cell did not finish within {limit.TotalSeconds:0.#} s; the run stops here (raise the limit, or use quick=true).",
+                        [], false, null);
+                }
+                state = await run.ConfigureAwait(false);
                 script = next;
                 exception = state.Exception;
             }
