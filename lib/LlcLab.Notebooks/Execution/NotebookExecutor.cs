@@ -65,7 +65,7 @@ public static partial class NotebookExecutor
                 Environment.SetEnvironmentVariable(k, v);
             }
             Environment.CurrentDirectory = dir;
-            var session = new Session(name, dir, ScriptEnvironment.Create(dir));
+            var session = new Session(name, dir, ScriptEnvironment.Create(dir), savedOut, savedErr);
             int codeOrdinal = 0, executionCount = 0;
             bool stopped = false;
             for (int i = 0; i < nb.Cells.Count; i++)
@@ -144,6 +144,7 @@ public static partial class NotebookExecutor
             }
             executedPath = Path.Combine(outDir, name);
             nb.Save(executedPath);
+            Export.NotebookHtml.Write(nb, Path.ChangeExtension(executedPath, ".html"), stem);
         }
         foreach (var n in notes) progress.WriteLine($"[{name}] note: {n}");
         progress.WriteLine($"[{name}] {(failures.Count == 0 && runs.Count == codeCells ? "all cells ran" : $"{failures.Count} failed cell(s)")} in {total.Elapsed.TotalSeconds:0.0}s"
@@ -159,7 +160,7 @@ public static partial class NotebookExecutor
     }
 
     /// <summary>The chain of submissions of one notebook run.</summary>
-    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions)
+    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TextWriter hostOut, TextWriter hostErr)
     {
         Script<object>? script;
         ScriptState<object>? state;
@@ -225,10 +226,8 @@ public static partial class NotebookExecutor
                 Kernel.Current = null;
             }
             sw.Stop();
-            // Console stays redirected to this cell until the executor restores it (after the last cell);
-            // switch it back now so formatting below cannot write into the cell.
-            Console.SetOut(TextWriter.Null);
-            Console.SetError(TextWriter.Null);
+            Console.SetOut(hostOut);
+            Console.SetError(hostErr);
 
             if (exception is null && hasValue)
             {

@@ -101,6 +101,7 @@ public static class Llc
         var moving = Select(infos.Select(i => i.Name).ToList(), o.OnlyParameters);
         long n = X.shape[0];
         double nb = o.ResolveNBeta(n);
+        o = o with { NBeta = nb, Lr = o.ResolveLr(nb) };
 
         // L(w*): exact on the full (measurement) set, or averaged over minibatches like devinterp.
         var initSw = Stopwatch.StartNew();
@@ -197,6 +198,7 @@ public static class Llc
         long D = leaves.Sum(p => p.numel());
         long n = X.shape[0];
         double nb = o.ResolveNBeta(n);
+        o = o with { NBeta = nb, Lr = o.ResolveLr(nb) };
         try
         {
             long outputs;
