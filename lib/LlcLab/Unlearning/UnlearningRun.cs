@@ -101,7 +101,7 @@ public static class UnlearningRun
         return new UnlearningRunResult(table, steps, evaluated, resumed);
     }
 
-    static List<ResultRow> Evaluate(Checkpoint ck, Network original, UnlearningData data, IUnlearningProcedure procedure,
+    static List<ResultRow> Evaluate(UnlearningCheckpoint ck, Network original, UnlearningData data, IUnlearningProcedure procedure,
         IReadOnlyList<ICheckpointMetric> metrics, long seed, UnlearningRunOptions o)
     {
         using var scope = NewDisposeScope();
@@ -186,7 +186,7 @@ public static class UnlearningRun
             table.WriteJson(JsonPath);
         }
 
-        public void WriteCheckpoint(Checkpoint ck, Network original)
+        public void WriteCheckpoint(UnlearningCheckpoint ck, Network original)
         {
             var tensors = new Dictionary<string, Tensor>(ck.State);
             foreach (var a in ck.Inserted)
