@@ -1,0 +1,64 @@
+using LlcLab.Sampling;
+using static TorchSharp.torch;
+
+namespace LlcLab.Unlearning;
+
+/// <summary>The data an LLC estimate at a checkpoint is computed on.</summary>
+public enum LlcSubset
+{
+    /// <summary>The original training set D_f ∪ D_r (the ordinary LLC, Lau et al. 2023).</summary>
+    Train,
+    /// <summary>Data-restricted to the forget set (Wang et al. 2024), nβ from the training-set size.</summary>
+    Forget,
+    /// <summary>Data-restricted to the retain set.</summary>
+    Retain,
+}
+
+/// <summary>
+/// Local Learning Coefficient estimates at every checkpoint, via <see cref="Llc"/> (λ̂ = nβ·(E[L_n(w)] − L_n(w*)),
+/// Lau et al. 2023 eq. 13): on the training set and/or data-restricted to D_f or D_r (Wang et al. 2024), for all
+/// weights and optionally weight-restricted to each linear layer (layer <c>h1</c> = the weights that produce h1, …,
+/// <c>output</c>). Rows: metric <c>llc</c>, value = mean over chains, std, n_chains, n_draws, lr (the SGLD ε),
+/// localization, nbeta, layer (null for all weights), data_subset <c>train</c>/<c>forget</c>/<c>retain</c>.
+/// The same <see cref="SgldOptions"/> (including its seed) are used at every checkpoint, so differences along a
+/// trajectory are not sampler noise from changing seeds.
+/// </summary>
+public sealed class LlcMetric(SgldOptions? options = null, IReadOnlyList<LlcSubset>? subsets = null, bool perLayer = false) : ICheckpointMetric
+{
+    readonly SgldOptions sgld = options ?? new SgldOptions();
+    readonly IReadOnlyList<LlcSubset> on = subsets is { Count: > 0 } ? subsets : [LlcSubset.Train];
+
+    public string Name => "llc";
+
+    public IEnumerable<MetricValue> Evaluate(CheckpointContext c)
+    {
+        var d = c.Data;
+        using var scope = NewDisposeScope();
+        var x = cat([d.Forget.X, d.Retain.X]);
+        var y = cat([d.Forget.Y, d.Retain.Y]);
+        var groups = new List<(string? Layer, SgldOptions Options)> { (null, sgld) };
+        if (perLayer)
+        {
+            var prefixes = c.Model.ParameterInfos.Select(p => p.Name[..p.Name.LastIndexOf('.')]).Distinct().ToList();
+            for (int i = 0; i < prefixes.Count; i++)
+                groups.Add((i < prefixes.Count - 1 ? $"h{i + 1}" : "output", sgld with { OnlyParameters = [prefixes[i]] }));
+        }
+        var rows = new List<MetricValue>();
+        foreach (var subset in on)
+            foreach (var (layer, o) in groups)
+            {
+                var r = subset switch
+                {
+                    LlcSubset.Train => Llc.Estimate(c.Model, x, y, o),
+                    LlcSubset.Forget => Llc.EstimateDataRestricted(c.Model, x, y, d.Forget.X, d.Forget.Y, DataRestriction.Posterior, o),
+                    _ => Llc.EstimateDataRestricted(c.Model, x, y, d.Retain.X, d.Retain.Y, DataRestriction.Posterior, o),
+                };
+                rows.Add(new MetricValue("llc", r.Mean)
+                {
+                    Std = r.Std, NChains = r.PerChain.Length, NDraws = r.Options.Draws, Lr = r.Options.Lr,
+                    Localization = r.Options.Localization, NBeta = r.NBeta, Layer = layer, DataSubset = subset.ToString().ToLowerInvariant(),
+                });
+            }
+        return rows;
+    }
+}
