@@ -45,7 +45,7 @@ public static class ConceptScrubbing
         foreach (var layer in names)
         {
             var eraser = NetworkErasure.FitAtLayer(current, layer, x, z, options);
-            var next = mode == ScrubMode.Fold ? eraser.FoldInto(current, layer, strength) : throw new NotSupportedException("ScrubMode.Insert needs Network.WithFixedAffine (pending merge).");
+            var next = mode == ScrubMode.Fold ? eraser.FoldInto(current, layer, strength) : eraser.InsertInto(current, layer, strength);
             current.Dispose();
             current = next;
             done.Add(new ScrubbedLayer(layer, eraser));

@@ -8,7 +8,7 @@ namespace LlcLab.Erasure;
 /// next linear layer, a = W·h + b. Erasing h with r(h) = h·Pᵀ + c (P = I − tQ, c = tQμ) can be done two ways
 /// that give the same outputs:
 /// <list type="bullet">
-/// <item><c>InsertInto</c>: a fixed, non-trainable affine layer after ℓ (<c>Network.WithFixedAffine</c>);</item>
+/// <item><see cref="InsertInto"/>: a fixed, non-trainable affine layer after ℓ (<c>Network.WithFixedAffine</c>);</item>
 /// <item><see cref="FoldInto"/>: into the next layer's parameters, W′ = W·P = W(I − tQ), b′ = b + W·c = b + tWQμ,
 /// giving a network of the original architecture (and parameter count).</item>
 /// </list>
@@ -27,9 +27,11 @@ public static class NetworkErasure
 
     /// <summary>A new network, same architecture, whose layer after <paramref name="layer"/> applies the eraser first:
     /// W′ = W·P_t, b′ = b + W·c_t. A network without biases (<c>dln:</c>) can only absorb a purely linear eraser
-    /// (fit with <c>LeaceOptions { Affine = false }</c>), otherwise use <c>InsertInto</c>.</summary>
+    /// (fit with <c>LeaceOptions { Affine = false }</c>), otherwise use <see cref="InsertInto"/>.</summary>
     public static Network FoldInto(this IEraser eraser, Network net, string layer, double strength = 1.0)
     {
+        if (net.Spec.Kind is not ("mlp" or "dln"))
+            throw new NotSupportedException($"Folding into the next layer is implemented for mlp/dln networks; '{net.Spec}' is a {net.Spec.Kind}. Use InsertInto instead.");
         int i = net.LayerIndex(layer);
         long width = net.Spec.Widths[i];
         if (eraser.Dim != width)
@@ -57,5 +59,14 @@ public static class NetworkErasure
         var folded = net.Clone();
         folded.LoadStateDict(state);
         return folded;
+    }
+
+    /// <summary>A new network with the eraser inserted after <paramref name="layer"/> as a fixed, non-trainable affine layer
+    /// h ↦ h·P_tᵀ + c_t (<see cref="Network.WithFixedAffine"/>); not among the trainable parameters, so LLC sampling
+    /// and training see exactly the original parameters.</summary>
+    public static Network InsertInto(this IEraser eraser, Network net, string layer, double strength = 1.0)
+    {
+        var (p, c) = eraser.AffineForm(strength);
+        using (p) using (c) return net.WithFixedAffine(layer, p, c);
     }
 }

@@ -76,4 +76,24 @@ public class NetworkErasureTests
         Assert.True(MaxAbs(folded.Forward(x) - expected) < 1e-4);
         Assert.Contains("width", Assert.Throws<ArgumentException>(() => Leace.Fit(x, z).FoldInto(net, "h1")).Message);
     }
+
+    [Fact]
+    public void Folded_and_inserted_erasers_give_the_same_outputs()
+    {
+        using var net = Network.Create("mlp:6-8-8-3:relu", seed: 4, device: CPU);
+        var (x, z) = Inputs();
+        using var e = NetworkErasure.FitAtLayer(net, "h2", x, z);
+        foreach (var t in new[] { 1.0, 0.4 })
+        {
+            using var folded = e.FoldInto(net, "h2", t);
+            using var inserted = e.InsertInto(net, "h2", t);
+            Assert.Equal(net.ParameterCount, inserted.ParameterCount);
+            Assert.True(MaxAbs(folded.Forward(x) - inserted.Forward(x)) < 1e-4, $"strength {t}");
+            Assert.True(MaxAbs(inserted.Activations("h2", x) - e.Apply(net.Activations("h2", x), t)) < 1e-4);
+        }
+        // Scrubbing by insertion equals scrubbing by folding.
+        var a = ConceptScrubbing.Scrub(net, x, z, mode: ScrubMode.Fold);
+        var b = ConceptScrubbing.Scrub(net, x, z, mode: ScrubMode.Insert);
+        Assert.True(MaxAbs(a.Network.Forward(x) - b.Network.Forward(x)) < 1e-4);
+    }
 }
