@@ -50,10 +50,13 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
     /// <summary>The model that is updated: by default a copy of the original.</summary>
     protected virtual Network CreateStudent(Network original, long seed) => original.Clone();
 
+    /// <summary>Mean cross-entropy of logits against class indices (the shared <see cref="Losses"/>).</summary>
+    internal static Tensor CrossEntropy(Tensor logits, Tensor y) => Losses.Compute(LossKind.CrossEntropy, logits, y);
+
     /// <summary>The objective minimised at each step (ascent terms enter with a minus sign).</summary>
     internal abstract Objective CreateObjective(UnlearnSession session);
 
-    public IEnumerable<Checkpoint> Run(Network original, UnlearningData data, long seed = 0)
+    public IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(data);
@@ -65,7 +68,7 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
         return Iterate(original, data, seed);
     }
 
-    IEnumerable<Checkpoint> Iterate(Network original, UnlearningData data, long seed)
+    IEnumerable<UnlearningCheckpoint> Iterate(Network original, UnlearningData data, long seed)
     {
         var s = Settings;
         var sw = Stopwatch.StartNew();
@@ -180,11 +183,11 @@ internal sealed class UnlearnSession : IDisposable
     /// <summary>Student logits with gradient.</summary>
     public Tensor Logits(Tensor x) => Student.Module.call(x);
 
-    public Checkpoint Snapshot(int step, double elapsed, double loss)
+    public UnlearningCheckpoint Snapshot(int step, double elapsed, double loss)
     {
         var usage = new DataUsage(forget?.Draws ?? 0, retain?.Draws ?? 0,
             Map(forget?.SeenRows() ?? [], Data.Forget), Map(retain?.SeenRows() ?? [], Data.Retain));
-        return new Checkpoint(Name, step, Student.StateDict(), elapsed, usage) { Loss = loss };
+        return new UnlearningCheckpoint(Name, step, Student.StateDict(), elapsed, usage) { Loss = loss };
     }
 
     static long[] Map(long[] rows, LabelledSubset set) =>

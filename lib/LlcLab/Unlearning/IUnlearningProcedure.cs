@@ -19,5 +19,5 @@ public interface IUnlearningProcedure
     /// <summary>Hyperparameters as name → value, recorded in the run manifest.</summary>
     IReadOnlyDictionary<string, string> Hyperparameters { get; }
 
-    IEnumerable<Checkpoint> Run(Network original, UnlearningData data, long seed = 0);
+    IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0);
 }

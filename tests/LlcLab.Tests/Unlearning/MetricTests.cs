@@ -10,7 +10,7 @@ namespace LlcLab.Tests.Unlearning;
 public class MetricTests
 {
     static CheckpointContext Context(Network model, Network original, UnlearningData data, long seed = 0) =>
-        new(new Checkpoint("test", 0, model.StateDict(), 0, DataUsage.None), model, original, data, seed);
+        new(new UnlearningCheckpoint("test", 0, model.StateDict(), 0, DataUsage.None), model, original, data, seed);
 
     static MetricValue One(IEnumerable<MetricValue> values, string metric, string? layer = null) =>
         values.Single(v => v.Metric == metric && v.Layer == layer);
@@ -49,11 +49,11 @@ public class MetricTests
         var y = randint(0, 10, [300], generator: g, dtype: ScalarType.Int64);
         LabelledSubset Part(int start) => new(x.narrow(0, start, 100), y.narrow(0, start, 100));
         var (a, b, c) = (Part(0), Part(100), Part(200));
-        var fit = new Finetune(new UnlearnOptions { Steps = 300, Lr = 0.01, BatchSize = 100, Optimizer = UnlearnOptimizer.Adam, CheckpointEvery = 300 });
         Network Train(LabelledSubset on)
         {
-            using var fresh = Network.Create("mlp:64-256-10:relu", seed: 4, device: CPU);
-            return fit.Run(fresh, new UnlearningData(b, on), seed: 2).Last().ToNetwork(fresh);
+            var net = Network.Create("mlp:64-256-10:relu", seed: 4, device: CPU);
+            Trainer.Train(net, new Dataset(on.X, on.Y), new TrainOptions { LearningRate = 0.01, BatchSize = 100, MaxSteps = 300, Patience = null, Seed = 2 });
+            return net;
         }
         using var memoriser = Train(a);
         using var other = Train(c);

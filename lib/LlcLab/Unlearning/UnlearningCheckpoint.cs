@@ -23,7 +23,7 @@ public sealed record InsertedAffine(string Layer, Tensor Matrix, Tensor Offset);
 /// names), wall time since the procedure started, and what data it has used.
 /// Step 0 is always the model before unlearning (for retraining: the fresh initialisation).
 /// </summary>
-public sealed record Checkpoint(string Procedure, int Step, IReadOnlyDictionary<string, Tensor> State, double ElapsedSeconds, DataUsage Usage)
+public sealed record UnlearningCheckpoint(string Procedure, int Step, IReadOnlyDictionary<string, Tensor> State, double ElapsedSeconds, DataUsage Usage)
 {
     /// <summary>Eraser strength t ∈ [0, 1] for eraser procedures; null for optimisation procedures.</summary>
     public double? Strength { get; init; }
