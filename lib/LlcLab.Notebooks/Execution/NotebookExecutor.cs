@@ -89,7 +89,9 @@ public static partial class NotebookExecutor
                 progress.WriteLine($"[{name}] {label} running…");
                 var sw = Stopwatch.StartNew();
                 var outputs = new CellOutputs();
+                int notesBefore = session.Notes.Count;
                 var failure = await session.RunCellAsync(cell.Source, cellNumber, codeOrdinal, isInjected, outputs, ++executionCount, cancellationToken).ConfigureAwait(false);
+                notes.AddRange(session.Notes.Skip(notesBefore));
                 sw.Stop();
                 foreach (var o in outputs.Snapshot()) cell.Outputs.Add(o);
                 cell.ExecutionCount = executionCount;
@@ -167,6 +169,11 @@ public static partial class NotebookExecutor
     /// <summary>The chain of submissions of one notebook run.</summary>
     sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TimeSpan? cellTimeout)
     {
+        readonly HashSet<string> checkedReferences = new(StringComparer.Ordinal);
+
+        /// <summary>Things to tell the user (e.g. a referenced DLL shadowed by the host's different copy).</summary>
+        public List<string> Notes { get; } = [];
+
         /// <summary>A cell timed out: its code may still run, so no further cell can be chained.</summary>
         public bool Broken { get; private set; }
 
@@ -193,7 +200,11 @@ public static partial class NotebookExecutor
             foreach (var package in prepared.Packages)
                 foreach (var asm in CarriedPackages.Resolve(package))
                     extraReferences.Add(ScriptEnvironment.Reference(asm));
-            foreach (var dll in prepared.DllReferences) ScriptEnvironment.AddProbeFolder(Path.GetDirectoryName(dll)!);
+            foreach (var dll in prepared.DllReferences)
+            {
+                ScriptEnvironment.AddProbeFolder(Path.GetDirectoryName(dll)!);
+                if (checkedReferences.Add(dll) && HostCopyCheck.Mismatch(dll) is { } note) Notes.Add(note);
+            }
 
             string file = Path.Combine(directory, injected ? $"{notebookName}.parameters.csx" : $"{notebookName}.cell{cellNumber}.csx");
             var options = baseOptions.WithFilePath(file).AddReferences(extraReferences);
@@ -260,8 +271,11 @@ public static partial class NotebookExecutor
             if (exception is null) return null;
 
             var inner = Unwrap(exception);
+            string message = inner.Message;
+            if (inner is TypeLoadException or MissingMemberException or FileLoadException && Notes.Count > 0)
+                message += " — " + string.Join(" ", Notes);
             return Fail(CellLine(exception, file) ?? CellLine(inner, file), inner.GetType().FullName ?? inner.GetType().Name,
-                inner.Message, [], false, inner.ToString());
+                message, [], false, inner.ToString());
         }
 
         /// <summary>True when the submission ends in an expression without ';' whose type is not void (the kernel shows its value).</summary>
