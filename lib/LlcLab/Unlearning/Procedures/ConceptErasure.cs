@@ -72,7 +72,10 @@ public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Te
                 state[prefix + ".bias"] = (b.to(float64).to(p.device) + w64.matmul(c)).to(b.dtype).to(b.device).MoveToOuterDisposeScope();
             }
             var affine = new InsertedAffine(Layer, p.to(float32), c.to(float32));
-            yield return new UnlearningCheckpoint(Name, k, state, sw.Elapsed.TotalSeconds, usage) { Strength = t, Inserted = [affine] };
+            var ck = new UnlearningCheckpoint(Name, k, state, sw.Elapsed.TotalSeconds, usage) { Strength = t, Inserted = [affine] };
+            sw.Stop(); // paused while the consumer evaluates the checkpoint
+            yield return ck;
+            sw.Start();
         }
     }
 
