@@ -46,8 +46,14 @@ public static class PlotlyHtml
     /// is present) followed by the chart.
     /// </summary>
     public static string NotebookFragment(object chart) =>
-        "<div>\n<script type=\"text/javascript\">(function(){if (typeof window.Plotly !== 'undefined') return; var define = undefined, exports = undefined, module = undefined;\n"
-        + PlotlyJsSource + "\n})();</script>\n" + ChartDiv(chart) + "\n</div>";
+        "<div>\n" + EmbeddedScriptStart + PlotlyJsSource + EmbeddedScriptEnd + "\n" + ChartDiv(chart) + "\n</div>";
+
+    /// <summary>Start of the guarded plotly.js script in notebook outputs (pages that load plotly.js once can strip it).</summary>
+    public const string EmbeddedScriptStart =
+        "<script type=\"text/javascript\">(function(){if (typeof window.Plotly !== 'undefined') return; var define = undefined, exports = undefined, module = undefined;\n";
+
+    /// <summary>End of the guarded plotly.js script.</summary>
+    public const string EmbeddedScriptEnd = "\n})();</script>";
 
     /// <summary>A standalone, offline HTML document showing the chart.</summary>
     /// <param name="chart">A Plotly.NET GenericChart.</param>

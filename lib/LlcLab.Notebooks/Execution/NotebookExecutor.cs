@@ -18,9 +18,12 @@ namespace LlcLab.Notebooks.Execution;
 /// set to the notebook's folder, Console output captured per cell, <c>display()</c>/trailing
 /// values rendered (charts as offline HTML), and failures reported with cell and line numbers.
 ///
-/// One notebook runs at a time per process: the working directory, <c>Console.Out</c>/<c>Error</c>
-/// and environment variables are process-wide, so runs are serialised by a process-wide lock
-/// (callers in parallel simply wait). Everything is restored afterwards.
+/// One notebook runs at a time per process: the working directory and environment variables are
+/// process-wide, so runs are serialised by a process-wide lock (callers in parallel simply wait)
+/// and restored afterwards. Console output is routed per async flow (<see cref="ConsoleRouter"/>):
+/// only writes from the running cell's code land in the cell; other threads of the process keep
+/// writing to the real console. Code in other threads does see the notebook's folder as the
+/// working directory while a notebook runs (the kernel semantics need it for relative paths).
 /// </summary>
 public static partial class NotebookExecutor
 {
@@ -65,7 +68,9 @@ public static partial class NotebookExecutor
                 Environment.SetEnvironmentVariable(k, v);
             }
             Environment.CurrentDirectory = dir;
-            var session = new Session(name, dir, ScriptEnvironment.Create(dir));
+            Console.SetOut(new ConsoleRouter("stdout", savedOut));
+            Console.SetError(new ConsoleRouter("stderr", savedErr));
+            var session = new Session(name, dir, ScriptEnvironment.Create(dir), options.CellTimeout);
             int codeOrdinal = 0, executionCount = 0;
             bool stopped = false;
             for (int i = 0; i < nb.Cells.Count; i++)
@@ -96,7 +101,7 @@ public static partial class NotebookExecutor
                 {
                     failures.Add(failure);
                     progress.WriteLine(failure.ToString());
-                    if (!options.ContinueOnError)
+                    if (!options.ContinueOnError || session.Broken)
                     {
                         stopped = true;
                         notes.Add($"Stopped after the failure; {codeCells - runs.Count} code cell(s) did not run (use --continue-on-error to run them anyway).");
@@ -144,6 +149,7 @@ public static partial class NotebookExecutor
             }
             executedPath = Path.Combine(outDir, name);
             nb.Save(executedPath);
+            Export.NotebookHtml.Write(nb, Path.ChangeExtension(executedPath, ".html"), stem);
         }
         foreach (var n in notes) progress.WriteLine($"[{name}] note: {n}");
         progress.WriteLine($"[{name}] {(failures.Count == 0 && runs.Count == codeCells ? "all cells ran" : $"{failures.Count} failed cell(s)")} in {total.Elapsed.TotalSeconds:0.0}s"
@@ -159,8 +165,11 @@ public static partial class NotebookExecutor
     }
 
     /// <summary>The chain of submissions of one notebook run.</summary>
-    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions)
+    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TimeSpan? cellTimeout)
     {
+        /// <summary>A cell timed out: its code may still run, so no further cell can be chained.</summary>
+        public bool Broken { get; private set; }
+
         Script<object>? script;
         ScriptState<object>? state;
         readonly List<MetadataReference> extraReferences = [];
@@ -204,14 +213,25 @@ public static partial class NotebookExecutor
 
             var sw = Stopwatch.StartNew();
             Exception? exception;
-            Console.SetOut(outputs.Writer("stdout"));
-            Console.SetError(outputs.Writer("stderr"));
+            ConsoleRouter.Cell = outputs;
             Kernel.Current = outputs;
             try
             {
-                state = state is null
-                    ? await next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false)
-                    : await next.RunFromAsync(state, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false);
+                var previous = state;
+                Task<ScriptState<object>> Start() => previous is null
+                    ? next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct)
+                    : next.RunFromAsync(previous, catchException: _ => true, cancellationToken: ct);
+                // With a time limit the cell runs on a pool thread (its synchronous code would otherwise
+                // block this one); the async flow, hence output capture, goes with it.
+                var run = cellTimeout is null ? Start() : Task.Run(Start, ct);
+                if (cellTimeout is { } limit && await Task.WhenAny(run, Task.Delay(limit, ct)).ConfigureAwait(false) != run)
+                {
+                    Broken = true;
+                    return Fail(null, typeof(TimeoutException).FullName!,
+                        $"the cell did not finish within {limit.TotalSeconds:0.#} s; the run stops here (raise the limit, or use quick=true).",
+                        [], false, null);
+                }
+                state = await run.ConfigureAwait(false);
                 script = next;
                 exception = state.Exception;
             }
@@ -221,14 +241,10 @@ public static partial class NotebookExecutor
             }
             finally
             {
-                Console.Out.Flush();
+                ConsoleRouter.Cell = null;
                 Kernel.Current = null;
             }
             sw.Stop();
-            // Console stays redirected to this cell until the executor restores it (after the last cell);
-            // switch it back now so formatting below cannot write into the cell.
-            Console.SetOut(TextWriter.Null);
-            Console.SetError(TextWriter.Null);
 
             if (exception is null && hasValue)
             {

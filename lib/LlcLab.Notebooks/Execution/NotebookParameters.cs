@@ -81,7 +81,9 @@ public static class NotebookParameters
             lines.Add($"{p.Type} {name} = {Literal(p, raw, notebookName)};");
         }
         var copy = nb.Clone();
-        copy.Cells.Insert(index + 1, NotebookCell.Code(string.Join("\n", lines), InjectedTag));
+        var cell = NotebookCell.Code(string.Join("\n", lines), InjectedTag);
+        if (copy.Cells.Any(c => c.Json.ContainsKey("id"))) cell.Json["id"] = InjectedTag; // nbformat 4.5+: cells carry ids
+        copy.Cells.Insert(index + 1, cell);
         return (copy, index + 1);
     }
 

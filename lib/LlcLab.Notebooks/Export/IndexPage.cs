@@ -26,7 +26,13 @@ public static class IndexPage
             string name = Path.GetFileName(r.NotebookPath);
             h.Append($"<h2>{E(name)} <span class=\"{(r.Succeeded ? "ok" : "fail")}\">{(r.Succeeded ? "ran completely" : "FAILED")}</span></h2>\n");
             h.Append($"<p>{r.Cells.Count}/{r.CodeCellCount} code cells ran in {r.ElapsedSeconds:0.0}s.");
-            if (r.ExecutedPath is not null) h.Append($" Executed notebook: <a href=\"{Link(r.ExecutedPath)}\">{E(name)}</a>.");
+            if (r.ExecutedPath is not null)
+            {
+                h.Append($" Executed notebook: <a href=\"{Link(r.ExecutedPath)}\">{E(name)}</a>");
+                string page = Path.ChangeExtension(r.ExecutedPath, ".html");
+                if (File.Exists(page)) h.Append($" (<a href=\"{Link(page)}\">read as a web page</a>)");
+                h.Append('.');
+            }
             h.Append("</p>\n");
             foreach (var f in r.Failures) h.Append($"<pre class=\"fail\">{E(f.ToString())}</pre>\n");
             foreach (var n in r.Notes) h.Append($"<p><em>{E(n)}</em></p>\n");

@@ -16,7 +16,8 @@ public static class PolyglotFormat
     public const string KernelSpecLanguage = "C#";
     public const string LanguageInfoName = "polyglot-notebook";
     public const int NbFormat = 4;
-    public const int NbFormatMinor = 5;
+    /// <summary>What VS Code writes for Polyglot notebooks (4.2: cell ids are optional).</summary>
+    public const int NbFormatMinor = 2;
 
     /// <summary>Notebook-level metadata, as VS Code writes it.</summary>
     public static JsonObject NotebookMetadata() => new()

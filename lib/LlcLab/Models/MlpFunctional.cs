@@ -9,8 +9,9 @@ namespace LlcLab.Models;
 /// The input batch is shared by all chains, so the first layer is one broadcast matmul.
 /// Parameter names follow <c>nn.Sequential</c> numbering with activation modules counted
 /// (<c>0.weight, 0.bias, 2.weight, …</c>), matching PyTorch state dicts.
+/// Hidden layers <c>h1 … h{L−1}</c> are the outputs of the hidden linear maps after their activation.
 /// </summary>
-public sealed class MlpFunctional : IFunctionalNet
+public sealed class MlpFunctional : ILayeredFunctional
 {
     readonly long[] widths;
     readonly Activation activation;
@@ -31,19 +32,24 @@ public sealed class MlpFunctional : IFunctionalNet
             if (bias) ps.Add(new ParameterInfo($"{idx}.bias", [this.widths[l + 1]]));
         }
         Parameters = ps;
+        LayerNames = Enumerable.Range(1, this.widths.Length - 2).Select(i => $"h{i}").ToList();
     }
 
     public IReadOnlyList<ParameterInfo> Parameters { get; }
+    public IReadOnlyList<string> LayerNames { get; }
+    public int Depth => widths.Length - 1;
 
-    public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardUpTo(p, x, widths.Length - 1);
+    public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
 
     /// <summary>Output of layer <paramref name="layers"/> (1 = first hidden layer, after its activation).</summary>
-    public Tensor ForwardUpTo(IReadOnlyList<Tensor> p, Tensor x, int layers)
+    public Tensor ForwardUpTo(IReadOnlyList<Tensor> p, Tensor x, int layers) => ForwardRange(p, x, 0, layers);
+
+    public Tensor ForwardRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
     {
         int per = bias ? 2 : 1;
         int last = widths.Length - 1;
-        Tensor h = x;
-        for (int l = 0; l < layers; l++)
+        Tensor h = state;
+        for (int l = from; l < to; l++)
         {
             var w = p[l * per];
             // [B,in] @ [C,in,out] → [C,B,out]; later layers [C,B,in] @ [C,in,out].
@@ -51,6 +57,9 @@ public sealed class MlpFunctional : IFunctionalNet
             if (bias) next = next + p[l * per + 1].unsqueeze(-2);
             h = l < last - 1 ? activation.Apply(next) : next;
         }
-        return h.dim() == x.dim() && layers == 0 ? h.unsqueeze(0) : h;
+        return h.dim() == 2 && from == 0 ? h.unsqueeze(0) : h;
     }
+
+    public Tensor Features(Tensor state, int layer) => state;
+    public Tensor MapFeatures(Tensor state, int layer, Func<Tensor, Tensor> f) => f(state);
 }

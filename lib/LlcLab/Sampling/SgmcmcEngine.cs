@@ -50,7 +50,7 @@ internal sealed class SgmcmcEngine
         long T = o.TotalSteps, n = X.shape[0];
         long B = Math.Min(o.BatchSize ?? n, n);
         var dev = Leaves[0].device;
-        double lr = o.Lr, gamma = o.Localization, wd = o.WeightDecay, nb = NBeta;
+        double lr = o.ResolveLr(NBeta), gamma = o.Localization, wd = o.WeightDecay, nb = NBeta;
         double sqrtEps = Math.Sqrt(lr) * o.NoiseLevel;
         bool mala = o.ComputeMala && o.Sampler == SamplerKind.Sgld && o.BoundingBox is null;
         float lossLimit = (float)(InitLoss + o.DivergenceFactor * Math.Max(MovingCount, 1) / nb);

@@ -24,7 +24,8 @@ public class LlcLabIntegrationTests
         var path = Write(dir, "torch.ipynb",
             $"#r \"{rel}/LlcLab.dll\"\n#r \"{rel}/TorchSharp.dll\"",
             "LlcLab.Runtime.TorchRuntime.Initialize();\nvar t = TorchSharp.torch.ones(3);\nt",
-            "display(TorchSharp.torch.arange(6).reshape(2, 3));\n(t * 2).sum().item<float>()");
+            "display(TorchSharp.torch.arange(6).reshape(2, 3));\n(t * 2).sum().item<float>()",
+            "TorchSharp.torch.zeros(200, 100)");
         var r = Run(path);
         Assert.True(r.Succeeded, string.Join("\n", r.Failures));
         Assert.Equal("Tensor [3] Float32 cpu\n[1, 1, 1]", OutputText(r.Executed, 1, "text/plain"));
@@ -32,6 +33,8 @@ public class LlcLabIntegrationTests
         Assert.StartsWith("Tensor [2, 3] Int64 cpu\n", both);
         Assert.Contains("[3, 4, 5]", both);
         Assert.EndsWith("6", both);
+        string big = OutputText(r.Executed, 3, "text/plain");
+        Assert.StartsWith("Tensor [200, 100] Float32 cpu\nfirst 20 of 20000 values (flattened):\n", big);
     }
 
     [Fact]

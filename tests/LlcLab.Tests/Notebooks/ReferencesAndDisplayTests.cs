@@ -62,6 +62,11 @@ public class ReferencesAndDisplayTests
         Assert.NotNull(r.ExecutedPath);
         Assert.Empty(NotebookValidator.Validate(r.ExecutedPath!));
         Assert.Equal(r.Executed.ToJson(), File.ReadAllText(r.ExecutedPath!));
+        // …and a static web page of it: markdown rendered, plotly.js once for both charts.
+        string page = File.ReadAllText(Path.Combine(outDir, "chart.html"));
+        Assert.Contains("<p>A chart:</p>", page);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(page, "\"y\":\\[2\\.0,4\\.0,8\\.0\\]").Count);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "plotly.js v" + System.Text.RegularExpressions.Regex.Escape(PlotlyHtml.PlotlyJsVersion)));
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using System.Text;
+using LlcLab.Erasure;
+using LlcLab.IO;
+using LlcLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlcLab.Experiments;
+
+/// <summary>Synthetic erasure problem with a known concept direction.</summary>
+/// <param name="X">[n, d] float32 features.</param>
+/// <param name="Z">[n] int64 binary concept.</param>
+/// <param name="Direction">[d] unit vector along which the concept shifts the data.</param>
+public sealed record SyntheticErasureData(Tensor X, Tensor Z, Tensor Direction);
+
+/// <summary>How one eraser did on one representation.</summary>
+/// <param name="Method">Eraser name ("leace", "orth", "meandiff", "inlp", "rlace").</param>
+/// <param name="ProbeAccuracyBefore">Held-out accuracy of a logistic probe for the concept on the original features.</param>
+/// <param name="ProbeAccuracyAfter">The same probe, refitted on the erased features.</param>
+/// <param name="Chance">Majority-class rate on the probe's test split.</param>
+/// <param name="MeanSquaredEdit">Mean over rows of ‖x′ − x‖² (the size of the edit LEACE minimises).</param>
+/// <param name="Rank">Rank of the edit.</param>
+/// <param name="DirectionCosine">|cos| between the edit's range and the true concept direction (synthetic data only).</param>
+public sealed record ErasureOutcome(string Method, double ProbeAccuracyBefore, double ProbeAccuracyAfter, double Chance,
+    double MeanSquaredEdit, long Rank, double? DirectionCosine)
+{
+    /// <summary>Accuracy removed, in probe-accuracy points above chance: (before − after).</summary>
+    public double AccuracyRemoved => ProbeAccuracyBefore - ProbeAccuracyAfter;
+}
+
+/// <summary>
+/// Side-by-side comparison of linear concept erasers (notebook 02): probe accuracy after erasure vs the size of the edit.
+/// </summary>
+public static class ErasureComparison
+{
+    /// <summary>The erasers compared by default (those this build provides).</summary>
+    public static IReadOnlyList<string> Methods => ErasureMethods.Available;
+
+    /// <summary>
+    /// Anisotropic Gaussian data with a binary concept: x = A·g + (2z − 1)·δ·u with g ~ N(0, I), A a random matrix
+    /// with singular values spread over [0.2, 3] (so Σ_XX is far from isotropic and LEACE ≠ orthogonal projection),
+    /// u a random unit vector, δ the concept strength.
+    /// </summary>
+    public static SyntheticErasureData Synthetic(int n = 5000, int dim = 16, double strength = 1.0, long seed = 0)
+    {
+        if (n < 10 || dim < 2) throw new ArgumentException($"Need n ≥ 10 and dim ≥ 2 (got n = {n}, dim = {dim}).");
+        TorchRuntime.Initialize();
+        using var g = Seeding.Generator(seed);
+        using var scope = NewDisposeScope();
+        var q1 = linalg.qr(randn([dim, dim], dtype: ScalarType.Float64, generator: g)).Q;
+        var q2 = linalg.qr(randn([dim, dim], dtype: ScalarType.Float64, generator: g)).Q;
+        var s = linspace(0.2, 3.0, dim, dtype: ScalarType.Float64);
+        var a = q1.matmul(diag(s)).matmul(q2.T);
+        var u = randn([dim], dtype: ScalarType.Float64, generator: g);
+        u = u / u.norm();
+        var z = randint(2, [n], generator: g, dtype: ScalarType.Int64);
+        var x = randn([n, dim], dtype: ScalarType.Float64, generator: g).matmul(a.T) + (z.to(ScalarType.Float64) * 2 - 1).unsqueeze(1) * (strength * u).unsqueeze(0);
+        var result = new SyntheticErasureData(x.to(ScalarType.Float32).MoveToOuterDisposeScope(), z.MoveToOuterDisposeScope(), u.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        return result;
+    }
+
+    /// <summary>
+    /// Fits each eraser on (x, z), applies it, and measures a fresh held-out logistic probe before/after and the mean squared edit.
+    /// </summary>
+    public static IReadOnlyList<ErasureOutcome> Run(Tensor x, Tensor z, IEnumerable<string> methods, long seed = 0, Tensor? trueDirection = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(z);
+        var before = Probe.HeldOut(x, z, seed);
+        var list = new List<ErasureOutcome>();
+        foreach (var m in methods)
+        {
+            using var scope = NewDisposeScope();
+            using var eraser = ErasureMethods.Fit(m, x, z, seed);
+            var xe = eraser.Apply(x);
+            var after = Probe.HeldOut(xe, z, seed);
+            double edit = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).pow(2).sum(1).mean().item<double>();
+            double? cos = null;
+            if (trueDirection is not null)
+            {
+                // The edit moves points within the range of (I − P); measure how well u lies in that range.
+                var (mat, _) = eraser.AffineForm();
+                var edit64 = eye(mat.shape[0], dtype: ScalarType.Float64) - mat.to(ScalarType.Float64).cpu();
+                var u = trueDirection.to(ScalarType.Float64).cpu();
+                var (uq, sv, _) = linalg.svd(edit64, fullMatrices: false);
+                var keep = sv.gt(sv.max() * 1e-6);
+                var basis = uq.index_select(1, keep.nonzero().squeeze(1));
+                cos = basis.T.matmul(u).norm().item<double>() / u.norm().item<double>();
+            }
+            list.Add(new ErasureOutcome(m, before.Accuracy, after.Accuracy, before.Chance, edit, eraser.Rank, cos));
+        }
+        return list;
+    }
+
+    /// <summary>A fixed-width text table of the outcomes.</summary>
+    public static string ToText(IEnumerable<ErasureOutcome> outcomes)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"{"method",-10} {"probe before",13} {"probe after",12} {"chance",7} {"mean ‖x′−x‖²",14} {"rank",5}");
+        foreach (var o in outcomes)
+            sb.AppendLine(FormattableString.Invariant($"{o.Method,-10} {o.ProbeAccuracyBefore,13:P1} {o.ProbeAccuracyAfter,12:P1} {o.Chance,7:P1} {o.MeanSquaredEdit,14:G4} {o.Rank,5}"));
+        return sb.ToString();
+    }
+
+    /// <summary>Tidy rows: probe_accuracy_before/after, chance, mean_squared_edit, rank per method.</summary>
+    public static IEnumerable<ResultRow> ToRows(IEnumerable<ErasureOutcome> outcomes, string experiment, string model, string? layer = null, long? seed = null)
+    {
+        foreach (var o in outcomes)
+        {
+            yield return LlcRows.Metric(experiment, model, "probe_accuracy_before", o.ProbeAccuracyBefore, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "probe_accuracy_after", o.ProbeAccuracyAfter, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "chance", o.Chance, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "mean_squared_edit", o.MeanSquaredEdit, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "edit_rank", o.Rank, o.Method, seed, layer: layer);
+        }
+    }
+}

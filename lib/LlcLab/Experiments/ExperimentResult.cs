@@ -1,0 +1,55 @@
+using LlcLab.IO;
+
+namespace LlcLab.Experiments;
+
+/// <summary>
+/// The tidy rows of one protocol run plus convenience queries: summaries across seeds and paired
+/// (same-seed) differences such as ΔLLC = λ̂(after) − λ̂(before).
+/// </summary>
+public sealed class ExperimentResult
+{
+    /// <summary>Experiment name (the "experiment" column).</summary>
+    public string Name { get; }
+    /// <summary>All rows.</summary>
+    public ResultsTable Table { get; }
+
+    /// <summary>Wraps a table.</summary>
+    public ExperimentResult(string name, ResultsTable table) { Name = name; Table = table; }
+
+    /// <summary>Rows matching the filter (null = any).</summary>
+    public IEnumerable<ResultRow> Rows(string metric, string? procedure = null, long? step = null, string? model = null,
+        string? layer = null, string? dataSubset = null) =>
+        Table.Where(r => r.Metric == metric && (procedure is null || r.Procedure == procedure) && (step is null || r.Step == step)
+            && (model is null || r.Model == model) && (layer is null || r.Layer == layer) && (dataSubset is null || r.DataSubset == dataSubset));
+
+    /// <summary>Mean, std and t-interval of <paramref name="metric"/> across seeds for the matching rows.</summary>
+    public Summary Stat(string metric, string? procedure = null, long? step = null, string? model = null, string? layer = null, string? dataSubset = null)
+    {
+        var v = Rows(metric, procedure, step, model, layer, dataSubset).Select(r => r.Value).ToArray();
+        if (v.Length == 0)
+            throw new InvalidOperationException($"No rows for metric '{metric}', procedure '{procedure ?? "*"}', step {step?.ToString() ?? "*"}, model '{model ?? "*"}' in {Name}.");
+        return Stats.Summarize(v);
+    }
+
+    /// <summary>
+    /// Paired difference across seeds: for each seed, value(B) − value(A) of <paramref name="metric"/>, summarised.
+    /// </summary>
+    public Summary Delta(string metric, (string Procedure, long? Step) a, (string Procedure, long? Step) b, string? model = null,
+        string? layer = null, string? dataSubset = null)
+    {
+        var ra = Rows(metric, a.Procedure, a.Step, model, layer, dataSubset).Where(r => r.Seed is not null).ToDictionary(r => r.Seed!.Value, r => r.Value);
+        var rb = Rows(metric, b.Procedure, b.Step, model, layer, dataSubset).Where(r => r.Seed is not null).ToDictionary(r => r.Seed!.Value, r => r.Value);
+        var d = ra.Keys.Intersect(rb.Keys).Order().Select(s => rb[s] - ra[s]).ToArray();
+        if (d.Length == 0) throw new InvalidOperationException($"No seeds with both {a} and {b} for metric '{metric}' in {Name}.");
+        return Stats.Summarize(d);
+    }
+
+    /// <summary>Writes the rows as CSV and JSON under the results folder (<c>{fileStem}.csv</c>, <c>{fileStem}.json</c>); returns the CSV path.</summary>
+    public string Save(string fileStem)
+    {
+        var csv = ResultsFolder.PathOf(fileStem + ".csv");
+        Table.WriteCsv(csv);
+        Table.WriteJson(ResultsFolder.PathOf(fileStem + ".json"));
+        return csv;
+    }
+}

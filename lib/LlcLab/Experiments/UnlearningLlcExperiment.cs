@@ -1,0 +1,121 @@
+using LlcLab.Erasure;
+using LlcLab.IO;
+using LlcLab.Models;
+using LlcLab.Sampling;
+using LlcLab.Unlearning;
+using Checkpoint = LlcLab.Unlearning.UnlearningCheckpoint;
+using static TorchSharp.torch;
+
+namespace LlcLab.Experiments;
+
+/// <summary>Settings of the RQ4 protocol (notebook 06); defaults are the full-size experiment.</summary>
+public sealed record UnlearningLlcOptions
+{
+    /// <summary>Network architecture.</summary>
+    public string Arch { get; init; } = "mlp:64-64-64-10:relu";
+    /// <summary>The digit class to forget (D_f = its training rows).</summary>
+    public long ForgetClass { get; init; } = 3;
+    /// <summary>Layer at which LEACE erases the indicator "is the forget class" (the LEACE arm).</summary>
+    public string Layer { get; init; } = "h1";
+    /// <summary>Training seeds; every procedure runs once per seed.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = new long[] { 0, 1, 2 };
+    /// <summary>Optimisation steps of each approximate procedure (retrain gets <see cref="RetrainSteps"/>).</summary>
+    public int Steps { get; init; } = 150;
+    /// <summary>Steps of retraining from scratch on D_r.</summary>
+    public int RetrainSteps { get; init; } = 1500;
+    /// <summary>Procedures to compare (names of the unlearning baselines) — LEACE is always added.</summary>
+    public IReadOnlyList<string> Procedures { get; init; } = new[] { "retrain", "finetune", "neggrad", "graddiff", "relabel", "salun", "scrub" };
+    /// <summary>Cap on relearning steps.</summary>
+    public int RelearnMaxSteps { get; init; } = 200;
+    /// <summary>Quick mode: shorter training, chains and procedures.</summary>
+    public bool Quick { get; init; }
+    /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>).</summary>
+    public SgldOptions? Sgld { get; init; }
+
+    /// <summary>The CI-sized version: one seed, short procedures.</summary>
+    public static UnlearningLlcOptions QuickMode { get; } = new()
+    {
+        Quick = true, Seeds = new long[] { 0 }, Steps = 30, RetrainSteps = 300, RelearnMaxSteps = 60,
+    };
+}
+
+/// <summary>
+/// RQ4: the unlearning baselines and LEACE side by side. For each seed and procedure: unlearn class
+/// <see cref="UnlearningLlcOptions.ForgetClass"/> from a trained digits MLP, then measure forget/retain/test accuracy,
+/// the concept probe ("is the forget class") at the erased layer, the loss-threshold membership attack AUC on D_f vs test,
+/// relearning time, the full LLC (on D_train) and the LLC data-restricted to D_f — each also for the original model
+/// (procedure "original"), so ΔLLC and the other deltas are paired per seed.
+/// </summary>
+public static class UnlearningLlcExperiment
+{
+    /// <summary>Experiment name in the rows.</summary>
+    public const string Name = "rq4-unlearning-llc";
+
+    /// <summary>Runs the protocol.</summary>
+    public static ExperimentResult Run(UnlearningLlcOptions? options = null, TextWriter? log = null)
+    {
+        var o = options ?? new UnlearningLlcOptions();
+        var table = new ResultsTable();
+        foreach (var seed in o.Seeds)
+        {
+            using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
+            var isForget = task.Train.Y.eq(o.ForgetClass).to(ScalarType.Int64);
+            var train = task.Train.WithConcept("forget_class", isForget);
+            var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(o.ForgetClass).to(ScalarType.Int64));
+            var data = UnlearningData.ByClass(train, o.ForgetClass, test, concept: "forget_class");
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var metrics = new ICheckpointMetric[]
+            {
+                new AccuracyMetric(), new MembershipInferenceMetric(), new ConceptProbeMetric(new[] { o.Layer }),
+                new RelearnTimeMetric(new RelearnOptions { MaxSteps = o.RelearnMaxSteps }),
+            };
+            void Measure(string procedure, Network model, Checkpoint ck)
+            {
+                var ctx = new CheckpointContext(ck, model, task.Model, data, seed);
+                foreach (var m in metrics)
+                    foreach (var v in m.Evaluate(ctx))
+                        table.Add(LlcRows.Metric(Name, o.Arch, v.Metric, v.Value, procedure, seed, layer: v.Layer, dataSubset: v.DataSubset));
+                var full = Llc.Estimate(model, task.Train.X, task.Train.Y, sgld);
+                table.Add(LlcRows.From(full, Name, o.Arch, procedure, seed, dataSubset: "train"));
+                var forget = Llc.EstimateDataRestricted(model, task.Train.X, task.Train.Y, data.Forget.X, data.Forget.Y, DataRestriction.Posterior, sgld);
+                table.Add(LlcRows.From(forget, Name, o.Arch, procedure, seed, dataSubset: "forget", metric: "llc_forget"));
+                log?.WriteLine(FormattableString.Invariant(
+                    $"seed {seed} {procedure,-9} forget acc {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget").Value:P1}  λ̂ {full.Mean:F2}  λ̂(D_f) {forget.Mean:F2}"));
+            }
+
+            var originalCk = new Checkpoint("original", 0, task.Model.StateDict(), 0, DataUsage.None);
+            Measure("original", task.Model, originalCk);
+            foreach (var name in o.Procedures)
+            {
+                var proc = Create(name, o);
+                var last = proc.Run(task.Model, data, seed).Last();
+                using var model = last.ToNetwork(task.Model);
+                Measure(name, model, last);
+            }
+            // LEACE as an unlearning procedure: erase "is the forget class" from the layer, folded into the next layer.
+            var acts = task.Activations(o.Layer, task.Train.X);
+            using var eraser = Leace.Fit(acts, isForget);
+            var (m1, c1) = eraser.AffineForm();
+            using var folded = Folding.FoldAffine(task.Model, o.Layer, m1, c1);
+            Measure("leace", folded, new Checkpoint("leace", 1, folded.StateDict(), 0, DataUsage.None));
+        }
+        return new ExperimentResult(Name, table);
+    }
+
+    /// <summary>An unlearning baseline by name with this protocol's step budget.</summary>
+    public static IUnlearningProcedure Create(string name, UnlearningLlcOptions o)
+    {
+        var u = new UnlearnOptions { Steps = o.Steps, CheckpointEvery = o.Steps };
+        return name switch
+        {
+            "retrain" => new Retrain(u with { Steps = o.RetrainSteps, CheckpointEvery = o.RetrainSteps, Optimizer = UnlearnOptimizer.Adam, Lr = 1e-3 }),
+            "finetune" => new Finetune(u),
+            "neggrad" => new NegGrad(u with { Lr = 1e-3 }),
+            "graddiff" => new GradDiff(u),
+            "relabel" => new RandomRelabel(u),
+            "salun" => new SalUn(u),
+            "scrub" => new Scrub(u),
+            _ => throw new ArgumentException($"Unknown procedure '{name}'; use retrain, finetune, neggrad, graddiff, relabel, salun or scrub."),
+        };
+    }
+}

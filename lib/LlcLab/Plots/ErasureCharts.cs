@@ -1,0 +1,30 @@
+using LlcLab.Experiments;
+using Plotly.NET;
+
+namespace LlcLab.Plots;
+
+/// <summary>Figures for comparing concept erasers (notebook 02).</summary>
+public static class ErasureCharts
+{
+    /// <summary>
+    /// Probe accuracy after erasure (y) vs mean squared edit ‖x′ − x‖² (x, log scale), one labelled point per method,
+    /// with the chance level and the pre-erasure accuracy as reference lines. Best erasers sit bottom-left.
+    /// </summary>
+    public static GenericChart AccuracyVsEdit(IEnumerable<ErasureOutcome> outcomes, string title = "Probe accuracy after erasure vs size of the edit")
+    {
+        var o = outcomes?.ToArray() ?? throw new ArgumentNullException(nameof(outcomes));
+        if (o.Length == 0) throw new ArgumentException("No erasure outcomes to plot.", nameof(outcomes));
+        double lo = o.Min(q => q.MeanSquaredEdit), hi = o.Max(q => q.MeanSquaredEdit);
+        if (hi <= lo) { lo *= 0.9; hi *= 1.1; }
+        var series = new List<Series>
+        {
+            new("methods", o.Select(q => q.MeanSquaredEdit).ToArray(), o.Select(q => q.ProbeAccuracyAfter).ToArray(), Labels: o.Select(q => q.Method).ToArray()),
+        };
+        var pts = EffectCharts.Scatter(series, title, "mean squared edit ‖x′ − x‖² (log)", "probe accuracy after erasure", logX: true);
+        var chance = Plotly.NET.CSharp.Chart.Line<double, double, string>(new[] { lo, hi }, new[] { o[0].Chance, o[0].Chance },
+            Name: "chance", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("gray"));
+        var before = Plotly.NET.CSharp.Chart.Line<double, double, string>(new[] { lo, hi }, new[] { o[0].ProbeAccuracyBefore, o[0].ProbeAccuracyBefore },
+            Name: "before erasure", LineDash: StyleParam.DrawingStyle.Dot, LineColor: Color.fromString("black"));
+        return ChartStyle.Combine(pts, chance, before).WithTitles(title, "mean squared edit ‖x′ − x‖² (log)", "probe accuracy after erasure", logX: true);
+    }
+}
