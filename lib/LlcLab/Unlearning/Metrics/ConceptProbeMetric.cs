@@ -1,3 +1,4 @@
+using LlcLab.Erasure;
 using LlcLab.Runtime;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace LlcLab.Unlearning;
 
 /// <summary>
 /// Concept probe accuracy at every hidden layer — the measure of concept-erasure success — with a
-/// multinomial logistic-regression probe, under two protocols (data_subset column):
+/// logistic-regression probe (the erasure library's <see cref="LinearProbe"/>), under two protocols (data_subset column):
 /// <list type="bullet">
 /// <item><c>train_to_test</c> (when D_f and D_r carry concept labels): the probe is fitted on the activations of the
 ///   training data D_f ∪ D_r and scored on the held-out test set — the protocol of the concept-erasure literature,
@@ -70,32 +71,14 @@ public sealed class ConceptProbeMetric(IReadOnlyList<string>? layers = null) : I
     }
 }
 
-/// <summary>Multinomial logistic regression fitted by full-batch L-BFGS on standardised features
-/// with a small L2 penalty (private until the erasure helper's LinearProbe is available).</summary>
+/// <summary>Fits the shared <see cref="LinearProbe"/> (logistic regression, Newton, small L2) on one set and scores it on another.</summary>
 internal static class LogisticProbe
 {
-    public static double Accuracy(Tensor xFit, Tensor zFit, Tensor xScore, Tensor zScore, double l2 = 1e-3, int iterations = 100)
+    public static double Accuracy(Tensor xFit, Tensor zFit, Tensor xScore, Tensor zScore)
     {
-        using var scope = NewDisposeScope();
-        var x = xFit.to(float64);
-        var mean = x.mean([0], keepdim: true);
-        var std = x.std(0, keepdim: true) + 1e-8;
-        x = (x - mean) / std;
-        var xs = (xScore.to(float64) - mean) / std;
-        long k = Math.Max(zFit.max().item<long>(), zScore.max().item<long>()) + 1;
-        var w = new TorchSharp.Modules.Parameter(zeros([x.shape[1], k], dtype: float64));
-        var b = new TorchSharp.Modules.Parameter(zeros([k], dtype: float64));
-        var opt = optim.LBFGS([w, b], lr: 1, max_iter: iterations, history_size: 20);
-        Tensor Closure()
-        {
-            opt.zero_grad();
-            var loss = nn.functional.cross_entropy(x.matmul(w) + b, zFit) + l2 * w.pow(2).sum();
-            loss.backward();
-            return loss;
-        }
-        opt.step(Closure);
-        using var _ = no_grad();
-        var pred = (xs.matmul(w) + b).argmax(1);
-        return pred.eq(zScore).to(float64).mean().item<double>();
+        int classes = (int)Math.Max(zFit.max().item<long>(), zScore.max().item<long>()) + 1;
+        var probe = LinearProbe.Fit(xFit, zFit, ProbeOptions.Default with { TestFraction = 0, Classes = classes });
+        try { return probe.AccuracyOn(xScore, zScore); }
+        finally { probe.Coefficients.Dispose(); probe.Intercept.Dispose(); }
     }
 }

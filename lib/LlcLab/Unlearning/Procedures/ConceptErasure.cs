@@ -11,7 +11,7 @@ namespace LlcLab.Unlearning;
 /// fitted on the original model's activations at hidden layer <see cref="Layer"/> over the training data
 /// D_f ∪ D_r with the data's concept labels (<see cref="LabelledSubset.Concept"/>), then applied with strength
 /// t_k = k/<see cref="Steps"/>, k = 0…Steps: h ↦ h − t·Q(h − μ) = h·P_tᵀ + c_t. Each checkpoint folds the partial
-/// eraser into the layer that reads h: W′ = W·P_t, b′ = b + W·c_t, so it keeps the original architecture (and its
+/// eraser into the layer that reads h (<see cref="NetworkErasure.FoldInto"/>: W′ = W·P_t, b′ = b + W·c_t), so it keeps the original architecture (and its
 /// outputs equal those of the network with the eraser inserted as a fixed layer). The eraser's affine form is
 /// recorded in <see cref="UnlearningCheckpoint.Inserted"/> so probes see the erased representation.
 /// </summary>
@@ -37,13 +37,11 @@ public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Te
         if (Steps < 1) throw new ArgumentException($"{Name}: Steps must be ≥ 1 (got {Steps}).");
         if (data.Forget.Concept is null || data.Retain.Concept is null)
             throw new ArgumentException($"{Name} needs concept labels on D_f and D_r to fit the eraser; build the data with a concept, e.g. UnlearningData.ByClass(train, 3, test, concept: \"parity\").");
-        if (!original.Spec.Bias)
-            throw new ArgumentException($"{Name}: folding an eraser's offset needs a bias in the next layer, and '{original.Spec}' has none; use an mlp spec.");
-        int index = original.LayerIndex(Layer);
-        return Iterate(original, data, index);
+        original.LayerIndex(Layer); // a clear error for an unknown layer
+        return Iterate(original, data);
     }
 
-    IEnumerable<UnlearningCheckpoint> Iterate(Network original, UnlearningData data, int index)
+    IEnumerable<UnlearningCheckpoint> Iterate(Network original, UnlearningData data)
     {
         var sw = Stopwatch.StartNew();
         IEraser eraser;
@@ -54,23 +52,14 @@ public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Te
             eraser = (Fit ?? ((x, c) => Leace.Fit(x, c)))(h, z);
         }
         using var _ = eraser;
-        var prefix = original.ParameterInfos.Select(p => p.Name[..p.Name.LastIndexOf('.')]).Distinct().ElementAt(index);
-        var baseState = original.StateDict();
-        var w = baseState[prefix + ".weight"];
-        var b = baseState[prefix + ".bias"];
         var usage = new DataUsage(data.Forget.Count, data.Retain.Count,
             data.Forget.Indices ?? Range(data.Forget.Count), data.Retain.Indices ?? Range(data.Retain.Count));
         for (int k = 0; k <= Steps; k++)
         {
             double t = (double)k / Steps;
             var (p, c) = eraser.AffineForm(t);
-            var state = new Dictionary<string, Tensor>(baseState);
-            using (var scope = NewDisposeScope())
-            {
-                var w64 = w.to(float64).to(p.device);
-                state[prefix + ".weight"] = w64.matmul(p).to(w.dtype).to(w.device).MoveToOuterDisposeScope();
-                state[prefix + ".bias"] = (b.to(float64).to(p.device) + w64.matmul(c)).to(b.dtype).to(b.device).MoveToOuterDisposeScope();
-            }
+            Dictionary<string, Tensor> state;
+            using (var folded = eraser.FoldInto(original, Layer, t)) state = folded.StateDict();
             var affine = new InsertedAffine(Layer, p.to(float32), c.to(float32));
             var ck = new UnlearningCheckpoint(Name, k, state, sw.Elapsed.TotalSeconds, usage) { Strength = t, Inserted = [affine] };
             sw.Stop(); // paused while the consumer evaluates the checkpoint
