@@ -20,7 +20,7 @@ public sealed class UnlearnVerb : IVerb
 {
     public int Order => 40;
 
-    static readonly string[] Methods = ["retrain", "finetune", "neggrad", "graddiff", "relabel", "scrub", "salun"];
+    static readonly string[] Methods = ["retrain", "finetune", "neggrad", "graddiff", "relabel", "scrub", "salun", "leace"];
 
     public Command Build()
     {
@@ -43,6 +43,7 @@ public sealed class UnlearnVerb : IVerb
         var testFraction = new Option<double>("--test-fraction") { Description = "Held-out fraction used when training (llclab train default 0.2).", DefaultValueFactory = _ => 0.2 };
         var alpha = new Option<double?>("--alpha") { Description = "graddiff: weight α of the retain loss (default 0.95); scrub: α of the retain KL (default 0.001)." };
         var maskFraction = new Option<double>("--mask-fraction") { Description = "salun: fraction of weights in the saliency mask.", DefaultValueFactory = _ => 0.5 };
+        var layer = new Option<string>("--layer") { Description = "leace: hidden layer to erase at (h1, h2, …); --steps strength increments from 0 to 1.", DefaultValueFactory = _ => "h1" };
         var relearn = new Option<bool>("--relearn") { Description = "Also measure relearning time at each checkpoint." };
         var llc = new Option<bool>("--llc") { Description = "Also estimate the LLC (training set, forget set, retain set) at each checkpoint." };
         var llcDraws = new Option<int>("--llc-draws") { Description = "SGLD draws per chain for --llc.", DefaultValueFactory = _ => 200 };
@@ -53,7 +54,7 @@ public sealed class UnlearnVerb : IVerb
         var cmd = new Command("unlearn", "Run an unlearning procedure; write checkpoints and a tidy metrics table (resumable).")
         {
             method, model, arch, data, labels, forget, concept, output, steps, lr, batch, optimizer, momentum, every, seed, trainSeed,
-            testFraction, alpha, maskFraction, relearn, llc, llcDraws, llcLr, reference, experiment,
+            testFraction, alpha, maskFraction, layer, relearn, llc, llcDraws, llcLr, reference, experiment,
         };
         return cmd.WithAction(r =>
         {
@@ -82,6 +83,9 @@ public sealed class UnlearnVerb : IVerb
                 "relabel" => new RandomRelabel(options),
                 "scrub" => new Scrub(options, Alpha: r.GetValue(alpha) ?? 0.001),
                 "salun" => new SalUn(options, r.GetValue(maskFraction)),
+                "leace" => unlearning.Forget.Concept is null
+                    ? throw new ArgumentException("--method leace erases a concept: give --concept NAME (e.g. parity) or --forget concept:NAME.")
+                    : new ConceptErasure(r.GetValue(layer)!, Steps: r.GetResult(steps) is null ? 10 : r.GetValue(steps)),
                 var m => throw new ArgumentException($"Unknown --method '{m}'. Use one of: {string.Join(", ", Methods)}."),
             };
             var metrics = UnlearningRun.DefaultMetrics(unlearning).ToList();

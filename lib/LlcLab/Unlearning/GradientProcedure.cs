@@ -79,7 +79,11 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
         using var optimizer = MakeOptimizer(parameters, s);
         student.Module.train();
 
-        yield return session.Snapshot(0, sw.Elapsed.TotalSeconds, double.NaN);
+        // The clock is paused while the consumer works on a checkpoint, so elapsed time is the procedure's own.
+        var first0 = session.Snapshot(0, sw.Elapsed.TotalSeconds, double.NaN);
+        sw.Stop();
+        yield return first0;
+        sw.Start();
         var losses = new List<Tensor>();
         int first = 1;
         for (int t = 1; t <= s.Steps; t++)
@@ -90,7 +94,10 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
             foreach (var l in losses) l.Dispose();
             losses.Clear();
             first = t + 1;
-            yield return session.Snapshot(t, sw.Elapsed.TotalSeconds, mean);
+            var ck = session.Snapshot(t, sw.Elapsed.TotalSeconds, mean);
+            sw.Stop();
+            yield return ck;
+            sw.Start();
         }
     }
 

@@ -192,11 +192,6 @@ public static class UnlearningRun
         public void WriteCheckpoint(UnlearningCheckpoint ck, Network original)
         {
             var tensors = new Dictionary<string, Tensor>(ck.State);
-            foreach (var a in ck.Inserted)
-            {
-                tensors[$"inserted.{a.Layer}.matrix"] = a.Matrix;
-                tensors[$"inserted.{a.Layer}.offset"] = a.Offset;
-            }
             var meta = new Dictionary<string, string>
             {
                 ["model"] = original.Spec.Text,
@@ -205,6 +200,7 @@ public static class UnlearningRun
                 ["elapsed_s"] = ck.ElapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
             };
             if (ck.Strength is { } t) meta["strength"] = t.ToString("R", CultureInfo.InvariantCulture);
+            if (ck.Inserted.Count > 0) meta["erased_layers"] = string.Join(",", ck.Inserted.Select(a => a.Layer)); // folded into the weights
             SafeTensors.Write(CheckpointPath(ck.Step), tensors, meta);
         }
     }
