@@ -82,7 +82,7 @@ public sealed class DigitsTask : IDisposable
     {
         lock (Cache)
         {
-            if (splits is null || splits.Value.Train.X.device != dev)
+            if (splits is null || splits.Value.Train.X.device.ToString() != dev.ToString())
             {
                 var (train, test) = Digits.Load().Split(0.2, seed: 0);
                 splits = (Keep(train.To(dev)), Keep(test.To(dev)));
