@@ -46,13 +46,49 @@ public sealed class DigitsTask : IDisposable
     /// </summary>
     public static DigitsTask Create(string arch = "mlp:64-64-64-10:relu", long seed = 0, bool quick = false, int? epochs = null)
     {
-        var all = Digits.Load();
-        var (train, test) = all.Split(0.2, seed: 0);
         var dev = Devices.Default;
-        train = train.To(dev); test = test.To(dev);
+        var (train, test) = Splits(dev);
+        int e = epochs ?? DefaultEpochs(quick);
+        var key = (arch, seed, e, dev.ToString());
         var net = Network.Create(arch, seed, dev);
-        var curve = Training.Fit(net, train, epochs ?? DefaultEpochs(quick), seed: seed);
+        IReadOnlyList<double> curve;
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(key, out var hit)) { net.LoadStateDict(hit.State); curve = hit.Curve; }
+            else
+            {
+                curve = Training.Fit(net, train, e, seed: seed);
+                var state = net.StateDict();
+                foreach (var t in state.Values) t.DetachFromDisposeScope();
+                Cache[key] = (state, curve);
+            }
+        }
         return new DigitsTask(arch, net, train, test, curve, seed);
+    }
+
+    // Training is deterministic given (arch, seed, epochs, device), so notebooks that run several protocols in one
+    // session (e.g. 07) reuse trained weights instead of retraining. The cache holds copies of the state dicts.
+    static readonly Dictionary<(string, long, int, string), (Dictionary<string, Tensor> State, IReadOnlyList<double> Curve)> Cache = new();
+    static (Dataset Train, Dataset Test)? splits;
+
+    static Dataset Keep(Dataset d)
+    {
+        d.X.DetachFromDisposeScope(); d.Y.DetachFromDisposeScope();
+        foreach (var c in d.Concepts.Values) c.DetachFromDisposeScope();
+        return d;
+    }
+
+    static (Dataset Train, Dataset Test) Splits(Device dev)
+    {
+        lock (Cache)
+        {
+            if (splits is null || splits.Value.Train.X.device.ToString() != dev.ToString())
+            {
+                var (train, test) = Digits.Load().Split(0.2, seed: 0);
+                splits = (Keep(train.To(dev)), Keep(test.To(dev)));
+            }
+            return splits.Value;
+        }
     }
 
     /// <summary>

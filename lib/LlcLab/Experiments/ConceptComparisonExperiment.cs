@@ -1,0 +1,100 @@
+using LlcLab.Erasure;
+using LlcLab.IO;
+using LlcLab.Sampling;
+using static TorchSharp.torch;
+
+namespace LlcLab.Experiments;
+
+/// <summary>Settings of the RQ2 protocol (notebook 04).</summary>
+public sealed record ConceptComparisonOptions
+{
+    /// <summary>Network architecture.</summary>
+    public string Arch { get; init; } = "mlp:64-64-64-10:relu";
+    /// <summary>Layer whose activations are erased.</summary>
+    public string Layer { get; init; } = "h1";
+    /// <summary>
+    /// Concepts: digits concepts (parity, ge5, loop, spurious), "label" (the 10-class digit itself, rank 9) and
+    /// "random" (a median split along a random direction of the activations: linearly decodable but unrelated to the task).
+    /// </summary>
+    public IReadOnlyList<string> Concepts { get; init; } = new[] { "parity", "ge5", "loop", "spurious", "label", "random" };
+    /// <summary>Training seeds.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = new long[] { 0, 1, 2 };
+    /// <summary>Quick mode.</summary>
+    public bool Quick { get; init; }
+    /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>).</summary>
+    public SgldOptions? Sgld { get; init; }
+
+    /// <summary>CI-sized: 2 seeds, four concepts.</summary>
+    public static ConceptComparisonOptions QuickMode { get; } = new()
+    {
+        Quick = true, Seeds = new long[] { 0, 1 }, Concepts = new[] { "parity", "spurious", "label", "random" },
+    };
+}
+
+/// <summary>
+/// RQ2: erase different concepts from the same layer (LEACE, inserted as a fixed layer) and relate ΔLLC to the concept's
+/// properties: held-out probe accuracy before erasure (how linearly available it is), mutual information with the label
+/// (how task-relevant it is, bits), and the rank of the edit. Rows: procedure "none" (step 0) and "leace:&lt;concept&gt;" (step 100).
+/// </summary>
+public static class ConceptComparisonExperiment
+{
+    /// <summary>Experiment name in the rows.</summary>
+    public const string Name = "rq2-concepts";
+
+    /// <summary>Runs the protocol.</summary>
+    public static ExperimentResult Run(ConceptComparisonOptions? options = null, TextWriter? log = null)
+    {
+        var o = options ?? new ConceptComparisonOptions();
+        var table = new ResultsTable();
+        foreach (var seed in o.Seeds)
+        {
+            using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var x = task.Train.X; var y = task.Train.Y;
+            var acts = task.Activations(o.Layer, x);
+            var before = Llc.Estimate(task.Model, x, y, sgld);
+            table.Add(LlcRows.From(before, Name, o.Arch, "none", seed, 0, o.Layer));
+            table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(task.Model, task.Test), "none", seed, 0));
+            var labels = y.cpu().data<long>().ToArray();
+            foreach (var concept in o.Concepts)
+            {
+                var z = ConceptLabels(concept, task, acts, seed);
+                string proc = "leace:" + concept;
+                var zl = z.cpu().data<long>().ToArray();
+                table.Add(LlcRows.Metric(Name, o.Arch, "mi_label_bits", Stats.MutualInformationBits(zl, labels), proc, seed, 100, o.Layer));
+                table.Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy_before", Probe.HeldOut(acts, z, seed).Accuracy, proc, seed, 100, o.Layer));
+                using var eraser = Leace.Fit(acts, z);
+                table.Add(LlcRows.Metric(Name, o.Arch, "edit_rank", eraser.Rank, proc, seed, 100, o.Layer));
+                table.Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy_after", Probe.HeldOut(eraser.Apply(acts), z, seed).Accuracy, proc, seed, 100, o.Layer));
+                var (m, c) = eraser.AffineForm();
+                using var erased = task.Model.WithFixedAffine(o.Layer, m, c);
+                var r = Llc.Estimate(erased, x, y, sgld);
+                table.Add(LlcRows.From(r, Name, o.Arch, proc, seed, 100, o.Layer));
+                double acc = DigitsTask.Accuracy(erased, task.Test);
+                table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", acc, proc, seed, 100));
+                log?.WriteLine(FormattableString.Invariant($"seed {seed} {concept,-9} λ̂ {before.Mean:F2} → {r.Mean:F2}   test acc {acc:P1}   rank {eraser.Rank}"));
+            }
+        }
+        return new ExperimentResult(Name, table);
+    }
+
+    /// <summary>The concept labels for <paramref name="concept"/> on the training rows.</summary>
+    public static Tensor ConceptLabels(string concept, DigitsTask task, Tensor acts, long seed)
+    {
+        switch (concept)
+        {
+            case "label": return task.Train.Y;
+            case "random":
+                using (var g = LlcLab.Runtime.Seeding.Generator(LlcLab.Runtime.Seeding.Derive(seed, 99)))
+                {
+                    var u = randn([acts.shape[1]], generator: g).to(acts.device);
+                    var proj = acts.matmul(u);
+                    return proj.gt(proj.median()).to(ScalarType.Int64);
+                }
+            default:
+                if (!task.Train.Concepts.ContainsKey(concept))
+                    throw new ArgumentException($"Unknown concept '{concept}'; use {string.Join(", ", task.Train.ConceptNames)}, label or random.");
+                return task.Train.Concept(concept);
+        }
+    }
+}
