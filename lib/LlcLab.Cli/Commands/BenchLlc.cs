@@ -21,12 +21,12 @@ public sealed class BenchLlc : IBenchmark
         var steps = new Option<int>("--steps") { Description = "Timed steps per measurement.", DefaultValueFactory = _ => 2000 };
         var chains = new Option<int>("--chains") { Description = "Chains for the vectorised speedup.", DefaultValueFactory = _ => 8 };
         var memSteps = new Option<int>("--memory-steps") { Description = "Steps for the memory check (RSS compared at 1,000 and at this many).", DefaultValueFactory = _ => 10_000 };
-        var threads = new Option<int>("--threads") { Description = "torch intra-op threads (1 avoids OpenMP oversubscription for these tiny ops; 0 = leave as is).", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("llc", "LLC sampler: overhead vs plain SGD, vectorised-chain speedup, memory stability.") { steps, chains, memSteps, threads };
+        var cmd = new Command("llc", "LLC sampler: overhead vs plain SGD, vectorised-chain speedup, memory stability.") { steps, chains, memSteps };
         return cmd.WithAction(r =>
         {
             var dev = Devices.Default;
-            if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
+            // Default 1 thread: OpenMP oversubscription dominates these tiny ops (global --threads overrides).
+            set_num_threads(r.GetValue(GlobalOptions.Threads) ?? 1);
             int n = r.GetValue(steps), c = r.GetValue(chains), m = r.GetValue(memSteps);
             Console.WriteLine($"llclab bench llc — device {dev.type}, torch threads {get_num_threads()}, {n} timed steps, C = {c}");
             var rows = new ProgressRows();

@@ -41,9 +41,24 @@ public static class TorchRuntime
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
                 initialized = true;
+                if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out var n) && n > 0)
+                    torch.set_num_threads(n);
             }
             return status;
         }
+    }
+
+    /// <summary>Environment variable giving libtorch's intra-op thread count. Small models (and
+    /// several processes or test classes sharing 2 cores) run much faster with 1 thread, because
+    /// OpenMP spin-waiting under oversubscription costs more than the parallelism gains.</summary>
+    public const string ThreadsVariable = "LLCLAB_THREADS";
+
+    /// <summary>Sets libtorch's intra-op thread count for this process.</summary>
+    public static void SetThreads(int threads)
+    {
+        if (threads <= 0) throw new ArgumentException($"Threads must be positive, got {threads}.");
+        Initialize();
+        torch.set_num_threads(threads);
     }
 
     /// <summary>TorchSharp's package version and libtorch's version.</summary>
