@@ -40,9 +40,10 @@ public sealed class NotebooksVerb : IVerb
         };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Run the remaining cells after a failure." };
         var noPng = new Option<bool>("--no-png") { Description = "Do not render charts to PNG (HTML only)." };
+        var cellTimeout = new Option<double?>("--cell-timeout") { Description = "Fail a cell that runs longer than this many seconds (default: no limit)." };
         var cmd = new Command("run", "Run notebooks cell by cell; write executed notebooks (outputs included) and charts (offline HTML, PNG with chromium). Exit code 0 only if every cell ran.")
         {
-            paths, parameters, outDir, continueOnError, noPng,
+            paths, parameters, outDir, continueOnError, noPng, cellTimeout,
         };
         return cmd.WithAction(r =>
         {
@@ -53,7 +54,8 @@ public sealed class NotebooksVerb : IVerb
             {
                 string dir = r.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "out");
                 var result = NotebookExecutor.Run(file, new ExecutionOptions(
-                    Parameters: p, OutputDirectory: dir, ContinueOnError: r.GetValue(continueOnError), RenderPng: !r.GetValue(noPng)));
+                    Parameters: p, OutputDirectory: dir, ContinueOnError: r.GetValue(continueOnError), RenderPng: !r.GetValue(noPng),
+                    CellTimeout: r.GetValue(cellTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null));
                 if (!result.Succeeded) failed++;
             }
             Console.WriteLine(failed == 0

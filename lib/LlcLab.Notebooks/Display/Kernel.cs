@@ -8,7 +8,16 @@ namespace LlcLab.Notebooks.Display;
 public static class Kernel
 {
     /// <summary>The cell currently running (the executor runs one notebook at a time per process).</summary>
-    internal static volatile ICellOutputSink? Current;
+    internal static ICellOutputSink? Current
+    {
+        get => CurrentFlow.Value ?? current;
+        set { CurrentFlow.Value = value; current = value; }
+    }
+
+    // The running cell, for its own async flow (tasks it starts included), and process-wide as a
+    // fallback for threads that do not carry the flow.
+    static readonly AsyncLocal<ICellOutputSink?> CurrentFlow = new();
+    static volatile ICellOutputSink? current;
 
     /// <summary>Shows <paramref name="value"/> as an output of the running cell (charts, tensors, tables, text).</summary>
     public static DisplayedValue display(object? value) => Show(value);

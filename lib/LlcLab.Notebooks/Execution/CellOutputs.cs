@@ -20,7 +20,12 @@ internal sealed class CellOutputs : ICellOutputSink
     /// <summary>Charts displayed in this cell, in order.</summary>
     public List<object> Charts { get; } = [];
 
-    public TextWriter Writer(string streamName) => new StreamWriterAdapter(this, streamName);
+    TextWriter? stdout, stderr;
+
+    /// <summary>A writer appending to the given stream (<c>stdout</c> or <c>stderr</c>) of this cell.</summary>
+    public TextWriter Writer(string streamName) => streamName == "stderr"
+        ? stderr ??= new StreamWriterAdapter(this, "stderr")
+        : stdout ??= new StreamWriterAdapter(this, "stdout");
 
     void Write(string name, string text)
     {

@@ -18,9 +18,12 @@ namespace LlcLab.Notebooks.Execution;
 /// set to the notebook's folder, Console output captured per cell, <c>display()</c>/trailing
 /// values rendered (charts as offline HTML), and failures reported with cell and line numbers.
 ///
-/// One notebook runs at a time per process: the working directory, <c>Console.Out</c>/<c>Error</c>
-/// and environment variables are process-wide, so runs are serialised by a process-wide lock
-/// (callers in parallel simply wait). Everything is restored afterwards.
+/// One notebook runs at a time per process: the working directory and environment variables are
+/// process-wide, so runs are serialised by a process-wide lock (callers in parallel simply wait)
+/// and restored afterwards. Console output is routed per async flow (<see cref="ConsoleRouter"/>):
+/// only writes from the running cell's code land in the cell; other threads of the process keep
+/// writing to the real console. Code in other threads does see the notebook's folder as the
+/// working directory while a notebook runs (the kernel semantics need it for relative paths).
 /// </summary>
 public static partial class NotebookExecutor
 {
@@ -65,7 +68,9 @@ public static partial class NotebookExecutor
                 Environment.SetEnvironmentVariable(k, v);
             }
             Environment.CurrentDirectory = dir;
-            var session = new Session(name, dir, ScriptEnvironment.Create(dir), savedOut, savedErr);
+            Console.SetOut(new ConsoleRouter("stdout", savedOut));
+            Console.SetError(new ConsoleRouter("stderr", savedErr));
+            var session = new Session(name, dir, ScriptEnvironment.Create(dir), options.CellTimeout);
             int codeOrdinal = 0, executionCount = 0;
             bool stopped = false;
             for (int i = 0; i < nb.Cells.Count; i++)
@@ -84,7 +89,9 @@ public static partial class NotebookExecutor
                 progress.WriteLine($"[{name}] {label} running…");
                 var sw = Stopwatch.StartNew();
                 var outputs = new CellOutputs();
+                int notesBefore = session.Notes.Count;
                 var failure = await session.RunCellAsync(cell.Source, cellNumber, codeOrdinal, isInjected, outputs, ++executionCount, cancellationToken).ConfigureAwait(false);
+                notes.AddRange(session.Notes.Skip(notesBefore));
                 sw.Stop();
                 foreach (var o in outputs.Snapshot()) cell.Outputs.Add(o);
                 cell.ExecutionCount = executionCount;
@@ -96,7 +103,7 @@ public static partial class NotebookExecutor
                 {
                     failures.Add(failure);
                     progress.WriteLine(failure.ToString());
-                    if (!options.ContinueOnError)
+                    if (!options.ContinueOnError || session.Broken)
                     {
                         stopped = true;
                         notes.Add($"Stopped after the failure; {codeCells - runs.Count} code cell(s) did not run (use --continue-on-error to run them anyway).");
@@ -160,8 +167,16 @@ public static partial class NotebookExecutor
     }
 
     /// <summary>The chain of submissions of one notebook run.</summary>
-    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TextWriter hostOut, TextWriter hostErr)
+    sealed class Session(string notebookName, string directory, ScriptOptions baseOptions, TimeSpan? cellTimeout)
     {
+        readonly HashSet<string> checkedReferences = new(StringComparer.Ordinal);
+
+        /// <summary>Things to tell the user (e.g. a referenced DLL shadowed by the host's different copy).</summary>
+        public List<string> Notes { get; } = [];
+
+        /// <summary>A cell timed out: its code may still run, so no further cell can be chained.</summary>
+        public bool Broken { get; private set; }
+
         Script<object>? script;
         ScriptState<object>? state;
         readonly List<MetadataReference> extraReferences = [];
@@ -185,7 +200,11 @@ public static partial class NotebookExecutor
             foreach (var package in prepared.Packages)
                 foreach (var asm in CarriedPackages.Resolve(package))
                     extraReferences.Add(ScriptEnvironment.Reference(asm));
-            foreach (var dll in prepared.DllReferences) ScriptEnvironment.AddProbeFolder(Path.GetDirectoryName(dll)!);
+            foreach (var dll in prepared.DllReferences)
+            {
+                ScriptEnvironment.AddProbeFolder(Path.GetDirectoryName(dll)!);
+                if (checkedReferences.Add(dll) && HostCopyCheck.Mismatch(dll) is { } note) Notes.Add(note);
+            }
 
             string file = Path.Combine(directory, injected ? $"{notebookName}.parameters.csx" : $"{notebookName}.cell{cellNumber}.csx");
             var options = baseOptions.WithFilePath(file).AddReferences(extraReferences);
@@ -205,14 +224,25 @@ public static partial class NotebookExecutor
 
             var sw = Stopwatch.StartNew();
             Exception? exception;
-            Console.SetOut(outputs.Writer("stdout"));
-            Console.SetError(outputs.Writer("stderr"));
+            ConsoleRouter.Cell = outputs;
             Kernel.Current = outputs;
             try
             {
-                state = state is null
-                    ? await next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false)
-                    : await next.RunFromAsync(state, catchException: _ => true, cancellationToken: ct).ConfigureAwait(false);
+                var previous = state;
+                Task<ScriptState<object>> Start() => previous is null
+                    ? next.RunAsync(globals: null, catchException: _ => true, cancellationToken: ct)
+                    : next.RunFromAsync(previous, catchException: _ => true, cancellationToken: ct);
+                // With a time limit the cell runs on a pool thread (its synchronous code would otherwise
+                // block this one); the async flow, hence output capture, goes with it.
+                var run = cellTimeout is null ? Start() : Task.Run(Start, ct);
+                if (cellTimeout is { } limit && await Task.WhenAny(run, Task.Delay(limit, ct)).ConfigureAwait(false) != run)
+                {
+                    Broken = true;
+                    return Fail(null, typeof(TimeoutException).FullName!,
+                        $"the cell did not finish within {limit.TotalSeconds:0.#} s; the run stops here (raise the limit, or use quick=true).",
+                        [], false, null);
+                }
+                state = await run.ConfigureAwait(false);
                 script = next;
                 exception = state.Exception;
             }
@@ -222,12 +252,10 @@ public static partial class NotebookExecutor
             }
             finally
             {
-                Console.Out.Flush();
+                ConsoleRouter.Cell = null;
                 Kernel.Current = null;
             }
             sw.Stop();
-            Console.SetOut(hostOut);
-            Console.SetError(hostErr);
 
             if (exception is null && hasValue)
             {
@@ -243,8 +271,11 @@ public static partial class NotebookExecutor
             if (exception is null) return null;
 
             var inner = Unwrap(exception);
+            string message = inner.Message;
+            if (inner is TypeLoadException or MissingMemberException or FileLoadException && Notes.Count > 0)
+                message += " — " + string.Join(" ", Notes);
             return Fail(CellLine(exception, file) ?? CellLine(inner, file), inner.GetType().FullName ?? inner.GetType().Name,
-                inner.Message, [], false, inner.ToString());
+                message, [], false, inner.ToString());
         }
 
         /// <summary>True when the submission ends in an expression without ';' whose type is not void (the kernel shows its value).</summary>

@@ -51,6 +51,8 @@ public sealed record NotebookRunResult(
 /// <param name="Progress">Progress lines (default: standard error as it was before the run).</param>
 /// <param name="EnvironmentVariables">Set for the duration of the run (restored afterwards).</param>
 /// <param name="ChromiumTimeout">Per-chart PNG rendering limit.</param>
+/// <param name="CellTimeout">Fail a cell that runs longer (the run then stops: the cell's code cannot be
+/// aborted and may go on in the background until the process exits). Null: no limit.</param>
 public sealed record ExecutionOptions(
     IReadOnlyDictionary<string, string>? Parameters = null,
     string? OutputDirectory = null,
@@ -58,4 +60,5 @@ public sealed record ExecutionOptions(
     bool RenderPng = true,
     TextWriter? Progress = null,
     IReadOnlyDictionary<string, string>? EnvironmentVariables = null,
-    TimeSpan? ChromiumTimeout = null);
+    TimeSpan? ChromiumTimeout = null,
+    TimeSpan? CellTimeout = null);

@@ -39,14 +39,18 @@ public static class Digits
     /// <summary>X columns of the top-left 2×2 corner that carry the spurious mark.</summary>
     public static readonly long[] MarkPixels = [0, 1, 8, 9];
 
-    static readonly Lazy<(float[] X, long[] Y)> Raw = new(ReadRaw);
+    static (float[] X, long[] Y)? raw;
+    static readonly object Gate = new();
+
+    // Parsed once per process; a failure is not cached, so setting LLCLAB_DATA afterwards works.
+    static (float[] X, long[] Y) Raw() { lock (Gate) return raw ??= ReadRaw(); }
 
     /// <summary>Loads the digits with concepts parity, ge5, loop and (by default) the planted spurious mark.</summary>
     public static Dataset Load(DigitsOptions? options = null)
     {
         var o = options ?? new DigitsOptions();
         TorchRuntime.Initialize();
-        var (xs, ys) = Raw.Value;
+        var (xs, ys) = Raw();
         int n = ys.Length;
         var x = tensor(xs, [n, Pixels]);
         var y = tensor(ys, ScalarType.Int64);

@@ -8,13 +8,19 @@ internal static class InputChecks
     /// <summary>x must be a 2-D floating tensor <c>[n, d]</c> with finite entries.</summary>
     public static void Features(Tensor x, string name = "x", long? expectedDim = null)
     {
+        Shape(x, name, expectedDim);
+        Finite(x, name);
+    }
+
+    /// <summary>Shape and dtype checks of <see cref="Features"/> without the finiteness pass.</summary>
+    public static void Shape(Tensor x, string name = "x", long? expectedDim = null)
+    {
         if (x.dim() != 2)
             throw new ArgumentException($"{name} must be a 2-D [rows, features] tensor but has shape [{string.Join(", ", x.shape)}]. Reshape it, e.g. x.reshape(-1, d).");
         if (!x.is_floating_point())
             throw new ArgumentException($"{name} must be float32 or float64 but is {x.dtype}. Convert it with x.to(float32) or x.to(float64).");
         if (expectedDim is { } d && x.shape[1] != d)
             throw new ArgumentException($"{name} has {x.shape[1]} features but the eraser/fitter was built for {d}.");
-        Finite(x, name);
     }
 
     public static void Finite(Tensor t, string name)

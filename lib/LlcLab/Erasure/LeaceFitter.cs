@@ -50,7 +50,7 @@ public sealed class LeaceFitter : IDisposable
     /// <summary>A fitter sized for <paramref name="x"/> and <paramref name="z"/>, updated with them.</summary>
     public static LeaceFitter Fit(Tensor x, Tensor z, LeaceOptions? options = null)
     {
-        InputChecks.Features(x);
+        InputChecks.Shape(x);
         InputChecks.SameRows(x, z);
         var f = new LeaceFitter(x.shape[1], ConceptLabels.ColumnCount(z), options, x.device);
         return f.Update(x, z);
@@ -59,7 +59,7 @@ public sealed class LeaceFitter : IDisposable
     /// <summary>Merges a batch: x <c>[b, d]</c> float32/float64, z labels <c>[b]</c> or continuous <c>[b]</c> / <c>[b, k]</c>.</summary>
     public LeaceFitter Update(Tensor x, Tensor z)
     {
-        InputChecks.Features(x, "x", XDim);
+        InputChecks.Shape(x, "x", XDim); // finiteness is checked on the batch mean inside the moments update (no extra pass)
         InputChecks.SameRows(x, z);
         using var scope = NewDisposeScope();
         var x64 = x.to(ScalarType.Float64, Device);

@@ -42,6 +42,11 @@ internal sealed class StreamingMoments : IDisposable
         using var _ = no_grad();
         var mxb = x.mean([0L]);
         var mzb = z.mean([0L]);
+        // NaN/±Inf anywhere in the batch reach its mean: checking d + k numbers replaces a pass over the batch,
+        // and happens before the running state is touched.
+        using (var ok = isfinite(cat([mxb, mzb])).all())
+            if (!ok.item<bool>())
+                throw new ArgumentException("x (or z) contains NaN or infinite values. Remove or impute those rows before fitting an eraser.");
         var xc = x - mxb;
         var zc = z - mzb;
         double na = N, n = N + nb;

@@ -3,7 +3,7 @@ using LlcLab.IO;
 using LlcLab.Models;
 using LlcLab.Sampling;
 using LlcLab.Unlearning;
-using Checkpoint = LlcLab.Unlearning.Checkpoint;
+using Checkpoint = LlcLab.Unlearning.UnlearningCheckpoint;
 using static TorchSharp.torch;
 
 namespace LlcLab.Experiments;

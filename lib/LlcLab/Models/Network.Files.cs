@@ -17,7 +17,9 @@ public sealed partial class Network
     }
 
     /// <summary>Writes the parameters as a safetensors file with PyTorch state-dict names (loadable with
-    /// <c>safetensors.torch.load_file</c> + <c>model.load_state_dict</c>); the spec goes in the metadata.</summary>
+    /// <c>safetensors.torch.load_file</c> + <c>model.load_state_dict</c>); the spec goes in the metadata.
+    /// Fixed affine maps (<see cref="WithFixedAffine"/>) are not parameters and are not saved: save the eraser
+    /// itself and re-apply it after loading.</summary>
     public void Save(string path) =>
         SafeTensors.Write(path, StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu()), FileMetadata());
 

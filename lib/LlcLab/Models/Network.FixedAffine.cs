@@ -39,7 +39,7 @@ public sealed partial class Network
     /// <summary>Shape of one input example (without the batch dimension).</summary>
     public long[] ProbeInputShape() => Spec.Kind switch
     {
-        "transformer" => [Spec.Widths[1]],
+        "transformer" => [Spec.Settings["seq"]],
         _ => [Spec.Widths[0]],
     };
 

@@ -40,6 +40,8 @@ public sealed partial class Network : IDisposable
     static (nn.Module<Tensor, Tensor>, ILayeredFunctional) Build(ModelSpec s) => s.Kind switch
     {
         "mlp" or "dln" => BuildMlp(s),
+        "cnn" => CnnFunctional.Build(s),
+        "transformer" => TransformerFunctional.Build(s),
         _ => throw new ArgumentException($"Unknown model kind '{s.Kind}'."),
     };
 

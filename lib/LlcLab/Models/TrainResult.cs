@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace LlcLab.Models;
 
 /// <summary>Parameters saved at one training step (PyTorch names → CPU tensors), and where they were written if anywhere.</summary>
-public sealed record Checkpoint(long Step, int Epoch, IReadOnlyDictionary<string, Tensor>? State, string? Path);
+public sealed record TrainCheckpoint(long Step, int Epoch, IReadOnlyDictionary<string, Tensor>? State, string? Path);
 
 /// <summary>What <see cref="Trainer.Train"/> did.</summary>
 /// <param name="LossCurve">Minibatch loss at every optimizer step.</param>
@@ -27,7 +27,7 @@ public sealed record TrainResult(
     int Epochs,
     string StopReason,
     LossKind Loss,
-    IReadOnlyList<Checkpoint> Checkpoints,
+    IReadOnlyList<TrainCheckpoint> Checkpoints,
     double ElapsedSeconds)
 {
     public override string ToString() =>

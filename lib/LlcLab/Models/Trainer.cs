@@ -38,7 +38,7 @@ public static class Trainer
 
         var curve = new List<double>();
         var epochLosses = new List<double>();
-        var checkpoints = new List<Checkpoint>();
+        var checkpoints = new List<TrainCheckpoint>();
         long step = 0;
         int epoch = 0;
         string reason = "max-epochs";
@@ -99,7 +99,7 @@ public static class Trainer
             step, epoch, reason, loss, checkpoints, sw.Elapsed.TotalSeconds);
     }
 
-    static Checkpoint Save(Network net, TrainOptions o, long step, int epoch)
+    static TrainCheckpoint Save(Network net, TrainOptions o, long step, int epoch)
     {
         var state = net.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu());
         string? path = null;
@@ -108,7 +108,7 @@ public static class Trainer
             path = Path.Combine(dir, $"step-{step:D7}.safetensors");
             SafeTensors.Write(path, state, net.FileMetadata(("step", step.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         }
-        return new Checkpoint(step, epoch, o.KeepCheckpointsInMemory ? state : null, path);
+        return new TrainCheckpoint(step, epoch, o.KeepCheckpointsInMemory ? state : null, path);
     }
 
     static void Validate(TrainOptions o, Dataset train)

@@ -82,10 +82,10 @@ public static class Calibration
     public const string RuleText =
         "largest stable ε (no divergence, λ̂ > 0, split-R̂ ≤ 1.1, MALA ≥ 0.9) whose λ̂ is within max(10%, 2 s.e.) of λ̂ at the next smaller ε (same γ, nβ); ties → smallest γ, then largest nβ";
 
-    /// <summary>Runs <see cref="Llc.Estimate(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions?, IEnumerable{ISamplerObserver}?, SamplingLoss?, bool)"/>
+    /// <summary>Runs <see cref="Llc.Estimate(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions?, IEnumerable{ISamplerObserver}?, LossKind?, bool)"/>
     /// for every ε × γ (× nβ) with the other settings from <paramref name="options"/>. Diverged cells are recorded, not thrown.</summary>
     public static CalibrationResult Sweep(Network model, torch.Tensor x, torch.Tensor y, IEnumerable<double> lrs, IEnumerable<double> localizations,
-        SgldOptions? options = null, IEnumerable<double>? nBetas = null, SamplingLoss? loss = null)
+        SgldOptions? options = null, IEnumerable<double>? nBetas = null, LossKind? loss = null)
     {
         var o = options ?? new SgldOptions();
         var lrList = lrs.Distinct().OrderBy(v => v).ToList();

@@ -33,7 +33,7 @@ public static class Llc
     /// cross-entropy for integer y and the Gaussian NLL for float y.
     /// </summary>
     public static LlcResult Estimate(Network model, Tensor x, Tensor y, SgldOptions? options = null,
-        IEnumerable<ISamplerObserver>? observers = null, SamplingLoss? loss = null, bool vectorized = true)
+        IEnumerable<ISamplerObserver>? observers = null, LossKind? loss = null, bool vectorized = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!vectorized) return Estimate(model.Module, x, y, options, observers, loss);
@@ -43,7 +43,7 @@ public static class Llc
 
     /// <summary>Weight-restricted LLC (Wang et al. 2024): only parameters matching <paramref name="parameters"/> move.</summary>
     public static LlcResult EstimateWeightRestricted(Network model, Tensor x, Tensor y, IEnumerable<string> parameters,
-        SgldOptions? options = null, IEnumerable<ISamplerObserver>? observers = null, SamplingLoss? loss = null) =>
+        SgldOptions? options = null, IEnumerable<ISamplerObserver>? observers = null, LossKind? loss = null) =>
         Estimate(model, x, y, (options ?? new SgldOptions()) with { OnlyParameters = parameters.ToList() }, observers, loss);
 
     /// <summary>
@@ -53,7 +53,7 @@ public static class Llc
     /// </summary>
     public static LlcResult EstimateDataRestricted(Network model, Tensor x, Tensor y, Tensor xRestricted, Tensor yRestricted,
         DataRestriction mode = DataRestriction.Posterior, SgldOptions? options = null,
-        IEnumerable<ISamplerObserver>? observers = null, SamplingLoss? loss = null)
+        IEnumerable<ISamplerObserver>? observers = null, LossKind? loss = null)
     {
         var o = options ?? new SgldOptions();
         o = o with { NBeta = o.ResolveNBeta(x.shape[0]) };
@@ -66,11 +66,11 @@ public static class Llc
     /// <summary>Vectorised estimate for a batched functional network and its parameters w* (in
     /// <see cref="IFunctionalNet.Parameters"/> order, without a chain dimension).</summary>
     public static LlcResult Estimate(IFunctionalNet net, IReadOnlyList<Tensor> parameters, Tensor x, Tensor y,
-        SgldOptions? options = null, IEnumerable<ISamplerObserver>? observers = null, SamplingLoss? loss = null) =>
+        SgldOptions? options = null, IEnumerable<ISamplerObserver>? observers = null, LossKind? loss = null) =>
         EstimateCore(net, parameters, x, y, options ?? new SgldOptions(), observers, loss, null);
 
     static LlcResult EstimateCore(IFunctionalNet net, IReadOnlyList<Tensor> parameters, Tensor x, Tensor y, SgldOptions o,
-        IEnumerable<ISamplerObserver>? observers, SamplingLoss? lossKind, (Tensor X, Tensor Y)? measure)
+        IEnumerable<ISamplerObserver>? observers, LossKind? lossKind, (Tensor X, Tensor Y)? measure)
     {
         TorchRuntime.Initialize();
         o.Validate();
@@ -89,6 +89,9 @@ public static class Llc
         using var scope = NewDisposeScope();
         var wStar = parameters.Select(p => p.detach().to(ScalarType.Float32).to(dev)).ToList();
         var X = x.to(dev); var Y = y.to(dev);
+        // Native shape errors inside a batched matmul can abort the process, so check the input width up front.
+        if (net is MlpFunctional) CheckInputWidth(X, infos[0].Shape[1]);
+        if (measure is { } mm) CheckInputWidth(mm.X, infos[0].Shape[1]);
         long outputs;
         using (no_grad()) using (var probe = net.Forward(wStar.Select(w => w.unsqueeze(0)).ToList(), X.narrow(0, 0, 1))) outputs = probe.shape[^1];
         SamplingLosses.Validate(loss, X, Y, outputs);
@@ -174,7 +177,7 @@ public static class Llc
     /// even when sampling fails. Chain c uses the sub-seed <c>Seeding.Derive(seed, c)</c>. MALA is computed per chain.
     /// </summary>
     public static LlcResult Estimate(nn.Module<Tensor, Tensor> module, Tensor x, Tensor y, SgldOptions? options = null,
-        IEnumerable<ISamplerObserver>? observers = null, SamplingLoss? lossKind = null)
+        IEnumerable<ISamplerObserver>? observers = null, LossKind? lossKind = null)
     {
         TorchRuntime.Initialize();
         ArgumentNullException.ThrowIfNull(module);
@@ -201,6 +204,8 @@ public static class Llc
         o = o with { NBeta = nb, Lr = o.ResolveLr(nb) };
         try
         {
+            if (named[0].name.EndsWith("weight", StringComparison.Ordinal) && named[0].parameter.dim() == 2)
+                CheckInputWidth(X, named[0].parameter.shape[1]);
             long outputs;
             using (no_grad()) using (var probe = module.call(X.narrow(0, 0, 1))) outputs = probe.shape[^1];
             SamplingLosses.Validate(loss, X, Y, outputs);
@@ -270,6 +275,12 @@ public static class Llc
         }
     }
 
+    static void CheckInputWidth(Tensor x, long inputs)
+    {
+        if (x.dim() != 2 || x.shape[1] != inputs)
+            throw new ArgumentException($"The inputs x have shape [{string.Join(",", x.shape)}] but the model expects [n, {inputs}].");
+    }
+
     /// <summary>Which parameters move: all when <paramref name="filter"/> is null; else names equal to an entry, under a
     /// module prefix (<c>2</c> → <c>2.weight</c>, <c>2.bias</c>), or matching a <c>*</c> glob.</summary>
     internal static bool[] Select(IReadOnlyList<string> names, IReadOnlyList<string>? filter)
@@ -288,7 +299,7 @@ public static class Llc
         return result;
     }
 
-    static Tensor ChunkedLoss(IFunctionalNet net, IReadOnlyList<Tensor> parameters, Tensor x, Tensor y, SamplingLoss loss, long chunk = 16384)
+    static Tensor ChunkedLoss(IFunctionalNet net, IReadOnlyList<Tensor> parameters, Tensor x, Tensor y, LossKind loss, long chunk = 16384)
     {
         long n = x.shape[0];
         Tensor? sum = null;
@@ -301,7 +312,7 @@ public static class Llc
         return sum!.div_(n);
     }
 
-    static double ChunkedModuleLoss(nn.Module<Tensor, Tensor> module, Tensor x, Tensor y, SamplingLoss loss, long chunk = 16384)
+    static double ChunkedModuleLoss(nn.Module<Tensor, Tensor> module, Tensor x, Tensor y, LossKind loss, long chunk = 16384)
     {
         long n = x.shape[0];
         double s = 0;
@@ -315,7 +326,7 @@ public static class Llc
     }
 
     static LlcResult Assemble(SgmcmcEngine.Output run, double initLoss, double nb, long n, long d, IReadOnlyList<string> names,
-        SamplingLoss loss, bool vectorized, SgldOptions o, double elapsed, double initSeconds)
+        LossKind loss, bool vectorized, SgldOptions o, double elapsed, double initSeconds)
     {
         var llcTrace = run.Losses.Select(c => c.Select(v => nb * (v - initLoss)).ToArray()).ToArray();
         var perChain = llcTrace.Select(c => c.Average()).ToArray();

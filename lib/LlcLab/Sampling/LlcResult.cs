@@ -1,3 +1,4 @@
+using LlcLab.Models;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -36,7 +37,7 @@ public sealed record LlcResult(
     long N,
     long MovingParameters,
     IReadOnlyList<string> SampledParameters,
-    SamplingLoss Loss,
+    LossKind Loss,
     bool Vectorized,
     SgldOptions Options,
     LlcDiagnostics Diagnostics,
@@ -71,7 +72,7 @@ public sealed record LlcResult(
             ["init_loss"] = InitLoss,
             ["nbeta"] = NBeta,
             ["n"] = N,
-            ["loss"] = Loss == SamplingLoss.CrossEntropy ? "ce" : "mse",
+            ["loss"] = Loss == LossKind.CrossEntropy ? "ce" : "mse",
             ["lr"] = Options.Lr,
             ["localization"] = Options.Localization,
             ["chains"] = Options.Chains,

@@ -37,7 +37,7 @@ public sealed record SgldOptions
     /// (≈ 1.25% per unit curvature) whatever the data-set size.</summary>
     public double? Lr { get; init; }
 
-    /// <summary>Localization strength γ of the Gaussian prior centred at w* (devinterp default 100; we use 1 for
+    /// <summary>Localization strength γ of the Gaussian prior centred at w* (devinterp examples often use 100; we use 1 for
     /// large nβ because a strong pull biases λ̂ low; see the calibration notes in the report).</summary>
     public double Localization { get; init; } = 1.0;
 

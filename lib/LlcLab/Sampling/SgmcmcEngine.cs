@@ -96,13 +96,18 @@ internal sealed class SgmcmcEngine
                 lossBuf.select(1, d).copy_(MeasureLoss is null ? lc.detach() : MeasureLoss());
 
             // drift_i = nβ∇L_B + γ(w − w*) + δw, the gradient of U(w) = nβL_B(w) + γ/2‖w − w*‖² + δ/2‖w‖².
-            var drift = new Tensor[Leaves.Count];
-            for (int i = 0; i < Leaves.Count; i++)
+            bool malaNow = mala && isDraw && prevW is not null;
+            Tensor[]? drift = null;
+            if (o.Sampler != SamplerKind.Sgld || malaNow)
             {
-                var dr = grads[i].mul(nb);
-                if (gamma != 0) dr.add_(Leaves[i].sub(Centers[i]), alpha: gamma);
-                if (wd != 0) dr.add_(Leaves[i], alpha: wd);
-                drift[i] = dr;
+                drift = new Tensor[Leaves.Count];
+                for (int i = 0; i < Leaves.Count; i++)
+                {
+                    var dr = grads[i].mul(nb);
+                    if (gamma != 0) dr.add_(Leaves[i].sub(Centers[i]), alpha: gamma);
+                    if (wd != 0) dr.add_(Leaves[i], alpha: wd);
+                    drift[i] = dr;
+                }
             }
 
             Tensor? uNow = null;
@@ -115,14 +120,14 @@ internal sealed class SgmcmcEngine
                     if (wd != 0) uNow.add_(ChainSum(Leaves[i].square()), alpha: wd / 2);
                 }
             }
-            if (mala && isDraw && prevW is not null)
+            if (malaNow)
             {
                 // MALA acceptance of the proposal w_{t-1} → w_t (Roberts & Tweedie 1996; devinterp's `mala` callback):
                 // log α = U(w_{t-1}) − U(w_t) + log q(w_{t-1}|w_t) − log q(w_t|w_{t-1}),
                 // log q(a|b) = −‖a − b + (ε/2)∇U(b)‖²/(2ε). The forward term is the injected noise.
                 var back = zeros([C], ScalarType.Float32, dev);
                 for (int i = 0; i < Leaves.Count; i++)
-                    back.add_(ChainSum(prevW[i].sub(Leaves[i]).add_(drift[i], alpha: lr / 2).square()));
+                    back.add_(ChainSum(prevW![i].sub(Leaves[i]).add_(drift![i], alpha: lr / 2).square()));
                 var logA = prevU!.sub(uNow!).sub_(back.div_(2 * lr)).add_(prevNoiseSq!.div(2 * lr));
                 malaBuf!.select(1, d).copy_(logA.clamp_max(0).exp_());
             }
@@ -143,7 +148,15 @@ internal sealed class SgmcmcEngine
                     {
                         var noise = randn(Leaves[i].shape, Leaves[i].dtype, dev, generator: gen);
                         if (noiseSq is not null) noiseSq.add_(ChainSum(noise.square()), alpha: lr * o.NoiseLevel * o.NoiseLevel);
-                        Leaves[i].add_(drift[i], alpha: -lr / 2).add_(noise, alpha: sqrtEps);
+                        if (drift is not null) Leaves[i].add_(drift[i], alpha: -lr / 2).add_(noise, alpha: sqrtEps);
+                        else
+                        {
+                            // Fused form of the same update: w(1 − εγ/2 − εδ/2) + (εγ/2)w* − (εnβ/2)∇L_B + √ε·σ·ξ.
+                            double shrink = 1 - lr * (gamma + wd) / 2;
+                            if (shrink != 1) Leaves[i].mul_(shrink);
+                            if (gamma != 0) Leaves[i].add_(Centers[i], alpha: lr * gamma / 2);
+                            Leaves[i].add_(grads[i], alpha: -lr * nb / 2).add_(noise, alpha: sqrtEps);
+                        }
                     }
                     if (noiseSq is not null) { prevNoiseSq?.Dispose(); prevNoiseSq = noiseSq.MoveToOuterDisposeScope(); }
                     break;
@@ -155,7 +168,7 @@ internal sealed class SgmcmcEngine
                         sqAvg![i].mul_(o.RmspropAlpha).addcmul_(grads[i], grads[i], value: 1 - o.RmspropAlpha);
                         var g = sqAvg[i].sqrt().add_(o.RmspropEps).reciprocal_();
                         var noise = randn(Leaves[i].shape, Leaves[i].dtype, dev, generator: gen);
-                        Leaves[i].addcmul_(g, drift[i], value: -lr / 2).addcmul_(g.sqrt_(), noise, value: sqrtEps);
+                        Leaves[i].addcmul_(g, drift![i], value: -lr / 2).addcmul_(g.sqrt_(), noise, value: sqrtEps);
                     }
                     break;
                 case SamplerKind.Sgnht:
@@ -169,7 +182,7 @@ internal sealed class SgmcmcEngine
                         var u = momentum![i];
                         var a = ChainDim ? alpha.view(Enumerable.Repeat(1L, (int)u.dim()).Select((v, k) => k == 0 ? C : v).ToArray()) : alpha;
                         var noise = randn(u.shape, u.dtype, dev, generator: gen);
-                        u.sub_(u.mul(a)).add_(drift[i], alpha: -lr).add_(noise, alpha: Math.Sqrt(2 * o.DiffusionFactor * lr) * o.NoiseLevel);
+                        u.sub_(u.mul(a)).add_(drift![i], alpha: -lr).add_(noise, alpha: Math.Sqrt(2 * o.DiffusionFactor * lr) * o.NoiseLevel);
                         Leaves[i].add_(u);
                         kinetic.add_(ChainSum(u.square()));
                     }

@@ -50,10 +50,13 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
     /// <summary>The model that is updated: by default a copy of the original.</summary>
     protected virtual Network CreateStudent(Network original, long seed) => original.Clone();
 
+    /// <summary>Mean cross-entropy of logits against class indices (the shared <see cref="Losses"/>).</summary>
+    internal static Tensor CrossEntropy(Tensor logits, Tensor y) => Losses.Compute(LossKind.CrossEntropy, logits, y);
+
     /// <summary>The objective minimised at each step (ascent terms enter with a minus sign).</summary>
     internal abstract Objective CreateObjective(UnlearnSession session);
 
-    public IEnumerable<Checkpoint> Run(Network original, UnlearningData data, long seed = 0)
+    public IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(data);
@@ -65,7 +68,7 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
         return Iterate(original, data, seed);
     }
 
-    IEnumerable<Checkpoint> Iterate(Network original, UnlearningData data, long seed)
+    IEnumerable<UnlearningCheckpoint> Iterate(Network original, UnlearningData data, long seed)
     {
         var s = Settings;
         var sw = Stopwatch.StartNew();
@@ -76,7 +79,11 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
         using var optimizer = MakeOptimizer(parameters, s);
         student.Module.train();
 
-        yield return session.Snapshot(0, sw.Elapsed.TotalSeconds, double.NaN);
+        // The clock is paused while the consumer works on a checkpoint, so elapsed time is the procedure's own.
+        var first0 = session.Snapshot(0, sw.Elapsed.TotalSeconds, double.NaN);
+        sw.Stop();
+        yield return first0;
+        sw.Start();
         var losses = new List<Tensor>();
         int first = 1;
         for (int t = 1; t <= s.Steps; t++)
@@ -87,7 +94,10 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
             foreach (var l in losses) l.Dispose();
             losses.Clear();
             first = t + 1;
-            yield return session.Snapshot(t, sw.Elapsed.TotalSeconds, mean);
+            var ck = session.Snapshot(t, sw.Elapsed.TotalSeconds, mean);
+            sw.Stop();
+            yield return ck;
+            sw.Start();
         }
     }
 
@@ -180,11 +190,11 @@ internal sealed class UnlearnSession : IDisposable
     /// <summary>Student logits with gradient.</summary>
     public Tensor Logits(Tensor x) => Student.Module.call(x);
 
-    public Checkpoint Snapshot(int step, double elapsed, double loss)
+    public UnlearningCheckpoint Snapshot(int step, double elapsed, double loss)
     {
         var usage = new DataUsage(forget?.Draws ?? 0, retain?.Draws ?? 0,
             Map(forget?.SeenRows() ?? [], Data.Forget), Map(retain?.SeenRows() ?? [], Data.Retain));
-        return new Checkpoint(Name, step, Student.StateDict(), elapsed, usage) { Loss = loss };
+        return new UnlearningCheckpoint(Name, step, Student.StateDict(), elapsed, usage) { Loss = loss };
     }
 
     static long[] Map(long[] rows, LabelledSubset set) =>

@@ -4,7 +4,7 @@ namespace LlcLab.Unlearning;
 
 /// <summary>
 /// A machine-unlearning procedure: a trained model, a forget set D_f and a retain set D_r give a
-/// sequence of <see cref="Checkpoint"/>s (step 0 = before unlearning), enumerated lazily so metrics
+/// sequence of <see cref="UnlearningCheckpoint"/>s (step 0 = before unlearning), enumerated lazily so metrics
 /// such as the LLC can be evaluated before, during and after. Deterministic given the seed:
 /// shuffling and relabelling draw from private generators. The original model is never modified.
 /// </summary>
@@ -19,5 +19,5 @@ public interface IUnlearningProcedure
     /// <summary>Hyperparameters as name → value, recorded in the run manifest.</summary>
     IReadOnlyDictionary<string, string> Hyperparameters { get; }
 
-    IEnumerable<Checkpoint> Run(Network original, UnlearningData data, long seed = 0);
+    IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0);
 }

@@ -17,6 +17,8 @@ public sealed record UnlearningRunOptions
     public bool SaveCheckpoints { get; init; } = true;
     /// <summary>Adds <c>{metric}_gap_to_retrain</c> rows against a retrained model's values.</summary>
     public RetrainGap? RetrainGap { get; init; }
+    /// <summary>Called after each checkpoint is evaluated (and written), with its rows — e.g. to print progress.</summary>
+    public Action<UnlearningCheckpoint, IReadOnlyList<ResultRow>>? Progress { get; init; }
 }
 
 /// <summary>What an unlearning run produced.</summary>
@@ -96,12 +98,13 @@ public static class UnlearningRun
             }
             else table.AddRange(rows);
             evaluated++;
+            o.Progress?.Invoke(ck, rows);
             cancellation.ThrowIfCancellationRequested();
         }
         return new UnlearningRunResult(table, steps, evaluated, resumed);
     }
 
-    static List<ResultRow> Evaluate(Checkpoint ck, Network original, UnlearningData data, IUnlearningProcedure procedure,
+    static List<ResultRow> Evaluate(UnlearningCheckpoint ck, Network original, UnlearningData data, IUnlearningProcedure procedure,
         IReadOnlyList<ICheckpointMetric> metrics, long seed, UnlearningRunOptions o)
     {
         using var scope = NewDisposeScope();
@@ -186,14 +189,9 @@ public static class UnlearningRun
             table.WriteJson(JsonPath);
         }
 
-        public void WriteCheckpoint(Checkpoint ck, Network original)
+        public void WriteCheckpoint(UnlearningCheckpoint ck, Network original)
         {
             var tensors = new Dictionary<string, Tensor>(ck.State);
-            foreach (var a in ck.Inserted)
-            {
-                tensors[$"inserted.{a.Layer}.matrix"] = a.Matrix;
-                tensors[$"inserted.{a.Layer}.offset"] = a.Offset;
-            }
             var meta = new Dictionary<string, string>
             {
                 ["model"] = original.Spec.Text,
@@ -202,6 +200,7 @@ public static class UnlearningRun
                 ["elapsed_s"] = ck.ElapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
             };
             if (ck.Strength is { } t) meta["strength"] = t.ToString("R", CultureInfo.InvariantCulture);
+            if (ck.Inserted.Count > 0) meta["erased_layers"] = string.Join(",", ck.Inserted.Select(a => a.Layer)); // folded into the weights
             SafeTensors.Write(CheckpointPath(ck.Step), tensors, meta);
         }
     }

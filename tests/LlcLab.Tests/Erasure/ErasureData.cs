@@ -36,7 +36,7 @@ internal static class ErasureData
 
     public static Tensor OneHot(Tensor y, int k) => nn.functional.one_hot(y, k).to_type(ScalarType.Float64);
 
-    public static double Norm(Tensor t) => t.norm().item<double>();
+    public static double Norm(Tensor t) => t.to_type(ScalarType.Float64).norm().item<double>();
 
-    public static double MaxAbs(Tensor t) => t.abs().max().item<double>();
+    public static double MaxAbs(Tensor t) => t.to_type(ScalarType.Float64).abs().max().item<double>();
 }

@@ -164,4 +164,39 @@ public class ExecutorBasicsTests
         Assert.Equal("hello LLC hello LLC hello LLC\n", OutputText(r.Executed, 3, "stdout"));
         Assert.Equal("29", OutputText(r.Executed, 4, "text/plain"));
     }
+
+    [Fact]
+    public void Console_output_of_other_threads_does_not_leak_into_cells_but_tasks_started_by_the_cell_are_captured()
+    {
+        var dir = NewFolder("console-routing");
+        var path = Write(dir, "route.ipynb",
+            "Console.WriteLine(\"cell\");\nawait Task.Run(() => Console.WriteLine(\"child task\"));\nThread.Sleep(300);\nConsole.Error.WriteLine(\"cell err\");");
+        using var stop = new CancellationTokenSource();
+        // Another "test" writing to the console meanwhile, outside the cell's flow.
+        var noise = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested) { Console.WriteLine("noise from elsewhere"); Thread.Sleep(5); }
+        });
+        noise.Start();
+        NotebookRunResult r;
+        try { r = Run(path); }
+        finally { stop.Cancel(); noise.Join(); }
+        Assert.True(r.Succeeded, string.Join("\n", r.Failures));
+        Assert.Equal("cell\nchild task\n", OutputText(r.Executed, 0, "stdout"));
+        Assert.Equal("cell err\n", OutputText(r.Executed, 0, "stderr"));
+    }
+
+    [Fact]
+    public void A_cell_over_the_time_limit_fails_and_stops_the_run_even_when_continuing_on_errors()
+    {
+        var dir = NewFolder("timeout");
+        var path = Write(dir, "slow.ipynb", "var a = 1;", "Console.WriteLine(\"started\");\nThread.Sleep(3000);", "Console.WriteLine(a);");
+        var r = Run(path, new ExecutionOptions(ContinueOnError: true, CellTimeout: TimeSpan.FromSeconds(0.5)));
+        var f = Assert.Single(r.Failures);
+        Assert.Equal(2, f.CellNumber);
+        Assert.Equal("System.TimeoutException", f.ExceptionType);
+        Assert.Contains("did not finish within 0.5 s", f.Message);
+        Assert.Equal(2, r.Cells.Count); // the third cell did not run
+        Assert.Equal("started\n", OutputText(r.Executed, 1, "stdout"));
+    }
 }

@@ -40,7 +40,7 @@ public class RealNotebooksTests(ITestOutputHelper output)
             $"{name} must declare 'bool quick = false;' in a cell tagged \"parameters\" so CI can run it small.");
         var log = new StringWriter();
         var r = NotebookExecutor.Run(path, new ExecutionOptions(
-            Parameters: parameters, RenderPng: false, Progress: log,
+            Parameters: parameters, RenderPng: false, Progress: log, CellTimeout: TimeSpan.FromMinutes(15),
             EnvironmentVariables: new Dictionary<string, string> { [Reproducer.ResultsEnvironmentVariable] = results }));
         output.WriteLine(log.ToString());
         Assert.True(r.Succeeded, $"{name}:\n" + string.Join("\n", r.Failures) + "\n" + string.Join("\n", r.Notes));

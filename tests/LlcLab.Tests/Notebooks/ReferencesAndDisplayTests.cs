@@ -116,6 +116,22 @@ public class ReferencesAndDisplayTests
         Assert.Contains("Nope.dll does not exist", f.Message);
     }
 
+    [Fact]
+    public void A_referenced_dll_shadowed_by_a_different_host_copy_is_reported()
+    {
+        var dir = NewFolder("shadow");
+        var refs = new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location) };
+        // A different assembly with the simple name of one the host carries.
+        var fake = Compile("MathNet.Numerics", "namespace Fake { public static class X { public static int Y() => 1; } }", refs, dir);
+        var path = Write(dir, "shadow.ipynb", "#r \"MathNet.Numerics.dll\"\n1");
+        var r = Run(path);
+        Assert.True(r.Succeeded, string.Join("\n", r.Failures));
+        var note = Assert.Single(r.Notes);
+        Assert.Contains("this process already has MathNet.Numerics from", note);
+        Assert.Contains(fake, note);
+        Assert.Contains("dotnet build LlcNotebooks.sln -c Release", note);
+    }
+
     static string Compile(string name, string code, MetadataReference[] refs, string dir)
     {
         var c = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(code)], refs, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));

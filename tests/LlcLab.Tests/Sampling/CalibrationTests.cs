@@ -11,8 +11,8 @@ public class CalibrationTests
     {
         using var p = LinearTruth.Regular(3, 2, 1000, seed: 8, CPU);
         double nb = SgldOptions.DefaultNBeta(1000);
-        double[] lrs = [0.01 / nb, 0.03 / nb, 0.1 / nb, 10 / nb];
-        var result = Calibration.Sweep(p.Model, p.X, p.Y, lrs, [1.0, 10.0], new SgldOptions { Draws = 300, BurnIn = 100, Chains = 2 });
+        double[] lrs = [0.03 / nb, 0.1 / nb, 0.3 / nb, 10 / nb];
+        var result = Calibration.Sweep(p.Model, p.X, p.Y, lrs, [1.0, 10.0], new SgldOptions { Draws = 400, BurnIn = 200, Chains = 4 });
         Assert.Equal(8, result.Rows.Count);
         Assert.All(result.Rows.Where(r => r.Lr == lrs[3]), r => Assert.True(r.Diverged));
         Assert.NotNull(result.Recommended);

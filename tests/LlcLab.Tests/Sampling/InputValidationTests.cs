@@ -41,7 +41,7 @@ public class InputValidationTests
         using var net = Network.Create("mlp:4-5-3:relu", device: CPU);
         var e = Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 4), full(10, 3L, ScalarType.Int64), Tiny));
         Assert.Contains("[0, 2]", e.Message);
-        var f = Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 4), randn(10), Tiny, loss: SamplingLoss.CrossEntropy));
+        var f = Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 4), randn(10), Tiny, loss: LossKind.CrossEntropy));
         Assert.Contains("int64", f.Message);
     }
 
@@ -49,7 +49,8 @@ public class InputValidationTests
     public void Input_width_mismatch_and_bad_options_are_clear_errors()
     {
         using var net = Network.Create("mlp:4-3", device: CPU);
-        Assert.ThrowsAny<Exception>(() => Llc.Estimate(net, randn(10, 5), randn(10, 3), Tiny));
+        Assert.Contains("[n, 4]", Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 5), randn(10, 3), Tiny)).Message);
+        Assert.Contains("[n, 4]", Assert.Throws<ArgumentException>(() => Llc.Estimate(net.Module, randn(10, 5), randn(10, 3), Tiny)).Message);
         Assert.Contains("Lr", Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 4), randn(10, 3), Tiny with { Lr = -1 })).Message);
         Assert.Contains("Chains", Assert.Throws<ArgumentException>(() => Llc.Estimate(net, randn(10, 4), randn(10, 3), Tiny with { Chains = 0 })).Message);
         Assert.Contains("No parameter matches", Assert.Throws<ArgumentException>(() =>

@@ -10,10 +10,10 @@ namespace LlcLab.Tests.Unlearning;
 public class MetricTests
 {
     static CheckpointContext Context(Network model, Network original, UnlearningData data, long seed = 0) =>
-        new(new Checkpoint("test", 0, model.StateDict(), 0, DataUsage.None), model, original, data, seed);
+        new(new UnlearningCheckpoint("test", 0, model.StateDict(), 0, DataUsage.None), model, original, data, seed);
 
-    static MetricValue One(IEnumerable<MetricValue> values, string metric, string? layer = null) =>
-        values.Single(v => v.Metric == metric && v.Layer == layer);
+    static MetricValue One(IEnumerable<MetricValue> values, string metric, string? layer = null, string? subset = null) =>
+        values.Single(v => v.Metric == metric && v.Layer == layer && (subset is null || v.DataSubset == subset));
 
     [Fact]
     public void Auc_is_the_exact_mann_whitney_statistic()
@@ -49,11 +49,11 @@ public class MetricTests
         var y = randint(0, 10, [300], generator: g, dtype: ScalarType.Int64);
         LabelledSubset Part(int start) => new(x.narrow(0, start, 100), y.narrow(0, start, 100));
         var (a, b, c) = (Part(0), Part(100), Part(200));
-        var fit = new Finetune(new UnlearnOptions { Steps = 300, Lr = 0.01, BatchSize = 100, Optimizer = UnlearnOptimizer.Adam, CheckpointEvery = 300 });
         Network Train(LabelledSubset on)
         {
-            using var fresh = Network.Create("mlp:64-256-10:relu", seed: 4, device: CPU);
-            return fit.Run(fresh, new UnlearningData(b, on), seed: 2).Last().ToNetwork(fresh);
+            var net = Network.Create("mlp:64-256-10:relu", seed: 4, device: CPU);
+            Trainer.Train(net, new Dataset(on.X, on.Y), new TrainOptions { LearningRate = 0.01, BatchSize = 100, MaxSteps = 300, Patience = null, Seed = 2 });
+            return net;
         }
         using var memoriser = Train(a);
         using var other = Train(c);
@@ -75,14 +75,17 @@ public class MetricTests
         using var original = UnlearningFixture.Original();
         var data = UnlearningFixture.Data;
         var values = new ConceptProbeMetric().Evaluate(Context(original, original, data, seed: 1)).ToList();
-        double chance = One(values, "probe_chance").Value;
-        Assert.InRange(chance, 0.45, 0.6);
-        Assert.True(One(values, "probe_accuracy", "h1").Value > 0.85, $"parity probe at h1: {One(values, "probe_accuracy", "h1").Value}");
+        foreach (var protocol in new[] { "train_to_test", "test_halves" })
+        {
+            Assert.InRange(One(values, "probe_chance", null, protocol).Value, 0.45, 0.6);
+            double acc = One(values, "probe_accuracy", "h1", protocol).Value;
+            Assert.True(acc > 0.85, $"parity probe at h1 ({protocol}): {acc}");
+        }
 
         using var g = LlcLab.Runtime.Seeding.Generator(3);
         var noise = data with { Test = data.Test! with { Concept = randint(0, 2, data.Test!.Y.shape, generator: g, dtype: ScalarType.Int64) } };
         var none = new ConceptProbeMetric().Evaluate(Context(original, original, noise, seed: 1)).ToList();
-        Assert.True(One(none, "probe_accuracy", "h1").Value < One(none, "probe_chance").Value + 0.1);
+        Assert.True(One(none, "probe_accuracy", "h1", "test_halves").Value < One(none, "probe_chance", null, "test_halves").Value + 0.1);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace LlcLab.Tests.Unlearning;
 /// <summary>
 /// Shared test problem: digits (1,797 × 64), a fixed stratified 70/30 train/test split, forget set = the
 /// training images of class 3, concept = parity; and a small MLP (mlp:64-64-10:relu) trained once on
-/// the full training split. Each test gets its own copy of the model.
+/// the full training split with the shared Trainer. Each test gets its own copy of the model.
 /// </summary>
 internal static class UnlearningFixture
 {
@@ -31,12 +31,9 @@ internal static class UnlearningFixture
     {
         var (train, test) = Digits.Load().Split(0.3, seed: 12345);
         var data = UnlearningData.ByClass(train, ForgetClass, test, concept: "parity");
-        using var fresh = Network.Create(Spec, seed: 0, device: CPU);
-        // Train on all training rows (forget ∪ retain) with the fine-tuning procedure started from a fresh init.
-        var all = LabelledSubset.From(train) with { Indices = null };
-        var fit = new Finetune(new UnlearnOptions { Steps = 400, Lr = 0.05, BatchSize = 64, CheckpointEvery = 400 });
-        var last = fit.Run(fresh, new UnlearningData(data.Forget, all), seed: 1).Last();
-        return (data, last.State.ToDictionary(kv => kv.Key, kv => kv.Value));
+        using var net = Network.Create(Spec, seed: 0, device: CPU);
+        Trainer.Train(net, train, new TrainOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9, MaxSteps = 400, Seed = 1, Patience = null });
+        return (data, net.StateDict());
     }
 
     public static double Accuracy(Network net, LabelledSubset s)

@@ -6,7 +6,7 @@ namespace LlcLab.Unlearning;
 /// What a metric sees at one checkpoint: the checkpoint, the model built from it, the original
 /// (pre-unlearning) model, the data and the run's seed.
 /// </summary>
-public sealed record CheckpointContext(Checkpoint Checkpoint, Network Model, Network Original, UnlearningData Data, long Seed);
+public sealed record CheckpointContext(UnlearningCheckpoint Checkpoint, Network Model, Network Original, UnlearningData Data, long Seed);
 
 /// <summary>
 /// One value a metric reports for a checkpoint; becomes one tidy results-table row (the runner

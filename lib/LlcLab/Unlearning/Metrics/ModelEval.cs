@@ -23,20 +23,7 @@ internal static class ModelEval
         return cat(parts).to(float64).cpu().data<double>().ToArray();
     }
 
-    /// <summary>Fraction of rows whose arg-max prediction equals the label.</summary>
-    public static double Accuracy(Network net, Tensor x, Tensor y)
-    {
-        if (x.shape[0] == 0) return double.NaN;
-        using var scope = NewDisposeScope();
-        long correct = 0;
-        var parts = new List<Tensor>();
-        for (long i = 0; i < x.shape[0]; i += Chunk)
-        {
-            long n = Math.Min(Chunk, x.shape[0] - i);
-            var logits = net.Forward(x.narrow(0, i, n));
-            parts.Add(logits.argmax(1).eq(y.narrow(0, i, n).to(logits.device)).sum());
-        }
-        correct = stack(parts).sum().item<long>();
-        return (double)correct / x.shape[0];
-    }
+    /// <summary>Fraction of rows whose arg-max prediction equals the label (the shared <see cref="Evaluate.Accuracy"/>).</summary>
+    public static double Accuracy(Network net, Tensor x, Tensor y) =>
+        x.shape[0] == 0 ? double.NaN : Evaluate.Accuracy(net, new Data.Dataset(x, y));
 }

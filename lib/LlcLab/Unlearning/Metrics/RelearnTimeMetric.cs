@@ -74,7 +74,7 @@ public sealed class RelearnTimeMetric(RelearnOptions? options = null) : ICheckpo
             Loss = _ =>
             {
                 var (_, x, y) = s.NextForget();
-                return Losses.CrossEntropy(s.Logits(x), y);
+                return CrossEntropy(s.Logits(x), y);
             },
         };
     }

@@ -19,6 +19,18 @@ public sealed class RetrainGap
         if (this.reference.Count == 0) throw new ArgumentException("The retrain reference has no metric values; run the retrain procedure with the same metrics first.");
     }
 
+    /// <summary>The reference from a finished retrain run folder (its <c>metrics.csv</c>, rows of the last step).</summary>
+    public static RetrainGap FromRunFolder(string dir)
+    {
+        var path = Path.Combine(dir, "metrics.csv");
+        var table = IO.ResultsTable.ReadCsv(path);
+        var procs = table.Select(r => r.Procedure).Distinct().ToList();
+        if (procs.Count != 1 || procs[0] != "retrain")
+            throw new ArgumentException($"'{path}' is not a retrain run (procedures: {string.Join(", ", procs)}); run `llclab unlearn --method retrain` first.");
+        long last = table.Max(r => r.Step ?? -1);
+        return new RetrainGap(table.Where(r => r.Step == last).Select(r => new MetricValue(r.Metric, r.Value) { Layer = r.Layer, DataSubset = r.DataSubset }));
+    }
+
     public const string Suffix = "_gap_to_retrain";
 
     /// <summary>Gap rows for those <paramref name="values"/> that have a reference value.</summary>

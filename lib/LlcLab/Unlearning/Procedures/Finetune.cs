@@ -18,7 +18,7 @@ public sealed record Finetune(UnlearnOptions? Options = null) : GradientProcedur
         Loss = _ =>
         {
             var (_, x, y) = s.NextRetain();
-            return Losses.CrossEntropy(s.Logits(x), y);
+            return CrossEntropy(s.Logits(x), y);
         },
     };
 }
@@ -26,7 +26,7 @@ public sealed record Finetune(UnlearnOptions? Options = null) : GradientProcedur
 /// <summary>
 /// Retraining from scratch on the retain set — the gold standard of exact unlearning: a fresh
 /// initialisation (seeded from the run's seed) minimises L(w; D_r) and never reads D_f
-/// (see <see cref="Checkpoint.Usage"/>). Usually given more steps than the approximate procedures.
+/// (see <see cref="UnlearningCheckpoint.Usage"/>). Usually given more steps than the approximate procedures.
 /// </summary>
 public sealed record Retrain(UnlearnOptions? Options = null) : GradientProcedure(Options)
 {

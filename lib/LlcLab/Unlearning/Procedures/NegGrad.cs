@@ -16,7 +16,7 @@ public sealed record NegGrad(UnlearnOptions? Options = null) : GradientProcedure
         Loss = _ =>
         {
             var (_, x, y) = s.NextForget();
-            return -Losses.CrossEntropy(s.Logits(x), y);
+            return -CrossEntropy(s.Logits(x), y);
         },
     };
 }
@@ -45,7 +45,7 @@ public sealed record GradDiff(UnlearnOptions? Options = null, double Alpha = 0.9
         {
             var (_, xr, yr) = s.NextRetain();
             var (_, xf, yf) = s.NextForget();
-            return Alpha * Losses.CrossEntropy(s.Logits(xr), yr) - (1 - Alpha) * Losses.CrossEntropy(s.Logits(xf), yf);
+            return Alpha * CrossEntropy(s.Logits(xr), yr) - (1 - Alpha) * CrossEntropy(s.Logits(xf), yf);
         },
     };
 }

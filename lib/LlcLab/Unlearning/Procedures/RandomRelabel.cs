@@ -42,11 +42,11 @@ public sealed record RandomRelabel(UnlearnOptions? Options = null, double Retain
             Loss = t =>
             {
                 var (_, xr, yr) = s.NextRetain();
-                var retain = Losses.CrossEntropy(s.Logits(xr), yr);
+                var retain = CrossEntropy(s.Logits(xr), yr);
                 if (t > relabelSteps) return retain;
                 var (rows, xf, _) = s.NextForget();
                 var yf = wrong.index_select(0, rows.to(wrong.device)).to(s.Device);
-                return Losses.CrossEntropy(s.Logits(xf), yf) + retainWeight * retain;
+                return CrossEntropy(s.Logits(xf), yf) + retainWeight * retain;
             },
             AfterBackward = afterBackward,
             AfterStep = afterStep,

@@ -45,7 +45,7 @@ public sealed record SalUn(UnlearnOptions? Options = null, double MaskFraction =
     {
         using var scope = NewDisposeScope();
         foreach (var p in ps) p.grad?.zero_();
-        var loss = Losses.CrossEntropy(s.Logits(s.Data.Forget.X.to(s.Device)), s.Data.Forget.Y.to(s.Device));
+        var loss = CrossEntropy(s.Logits(s.Data.Forget.X.to(s.Device)), s.Data.Forget.Y.to(s.Device));
         var grads = autograd.grad([loss], ps.Cast<Tensor>().ToList());
         var flat = cat(grads.Select(g => g.abs().flatten()).ToList());
         long k = (long)Math.Ceiling(fraction * flat.shape[0]);

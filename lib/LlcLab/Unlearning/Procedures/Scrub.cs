@@ -57,11 +57,11 @@ public sealed record Scrub(UnlearnOptions? Options = null, double Alpha = 0.001,
                 if (schedule[t - 1])
                 {
                     var (_, xf, _) = s.NextForget();
-                    return -Losses.DistillKl(s.Logits(xf), TeacherLogits(xf), Temperature);
+                    return -Distillation.Kl(s.Logits(xf), TeacherLogits(xf), Temperature);
                 }
                 var (_, xr, yr) = s.NextRetain();
                 var logits = s.Logits(xr);
-                return Alpha * Losses.DistillKl(logits, TeacherLogits(xr), Temperature) + Gamma * Losses.CrossEntropy(logits, yr);
+                return Alpha * Distillation.Kl(logits, TeacherLogits(xr), Temperature) + Gamma * CrossEntropy(logits, yr);
             },
         };
     }

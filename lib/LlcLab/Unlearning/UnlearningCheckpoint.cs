@@ -13,8 +13,10 @@ public sealed record DataUsage(long ForgetDraws, long RetainDraws, long[] Forget
     public static DataUsage None { get; } = new(0, 0, [], []);
 }
 
-/// <summary>A fixed, non-trainable affine map inserted after hidden layer <see cref="Layer"/>:
-/// h ↦ h·Matrixᵀ + Offset (how concept erasers act inside a network).</summary>
+/// <summary>An affine map h ↦ h·Matrixᵀ + Offset applied to hidden layer <see cref="Layer"/> (a concept eraser acting
+/// inside the network). In an <see cref="UnlearningCheckpoint"/> it is already folded into the weights of the layer
+/// that reads <see cref="Layer"/>, so the checkpoint has the original architecture; probes use it to see the erased
+/// representation.</summary>
 public sealed record InsertedAffine(string Layer, Tensor Matrix, Tensor Offset);
 
 /// <summary>
@@ -23,12 +25,12 @@ public sealed record InsertedAffine(string Layer, Tensor Matrix, Tensor Offset);
 /// names), wall time since the procedure started, and what data it has used.
 /// Step 0 is always the model before unlearning (for retraining: the fresh initialisation).
 /// </summary>
-public sealed record Checkpoint(string Procedure, int Step, IReadOnlyDictionary<string, Tensor> State, double ElapsedSeconds, DataUsage Usage)
+public sealed record UnlearningCheckpoint(string Procedure, int Step, IReadOnlyDictionary<string, Tensor> State, double ElapsedSeconds, DataUsage Usage)
 {
     /// <summary>Eraser strength t ∈ [0, 1] for eraser procedures; null for optimisation procedures.</summary>
     public double? Strength { get; init; }
 
-    /// <summary>Fixed affine layers the model carries at this point (eraser procedures).</summary>
+    /// <summary>Erasers acting inside the model at this point (eraser procedures), already folded into <see cref="State"/>.</summary>
     public IReadOnlyList<InsertedAffine> Inserted { get; init; } = [];
 
     /// <summary>Mean training objective over the updates since the previous checkpoint (NaN at step 0).</summary>
@@ -39,8 +41,6 @@ public sealed record Checkpoint(string Procedure, int Step, IReadOnlyDictionary<
     {
         var net = template.Clone();
         net.LoadStateDict(State);
-        if (Inserted.Count > 0)
-            throw new NotSupportedException("Checkpoints with inserted eraser layers need Network.WithFixedAffine, which is not on this branch yet.");
         return net;
     }
 }

@@ -1,45 +1,38 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
+using LlcLab.Models;
+
 namespace LlcLab.Sampling;
 
 /// <summary>
-/// The per-sample negative log-likelihood the sampler uses (defined here because <c>LlcLab.Models.LossKind</c> was
-/// not on main when the sampler was written; <see cref="SamplingLosses.From(string)"/> maps the names).
+/// The sampler's losses (<see cref="LossKind"/>): batched over a leading chain dimension, with input validation and
+/// loss inference. <see cref="LossKind.Mse"/> is the Gaussian negative log-likelihood with unit variance up to a
+/// constant, ℓ = ½·Σ_outputs (y − f(x))² averaged over samples — not torch's <c>mse_loss</c>, which also averages over
+/// outputs. With it, nβ·(L(w) − L(w*)) has exactly the asymptotics λ/β of Watanabe's theory, so ground truths such as
+/// λ = d/2 hold without rescaling nβ. <see cref="LossKind.CrossEntropy"/> is the categorical NLL of int64 labels.
 /// </summary>
-public enum SamplingLoss
-{
-    /// <summary>Gaussian negative log-likelihood with unit variance, up to a constant:
-    /// ℓ(x, y; w) = ½·Σ_outputs (y − f_w(x))², averaged over samples. This is <em>not</em> torch's <c>mse_loss</c>
-    /// (which also averages over output dimensions); with this form nβ·(L(w) − L(w*)) has the exact asymptotics
-    /// λ/β of Watanabe's theory, so ground truths such as λ = d/2 hold without a rescaling of nβ.</summary>
-    GaussianNll,
-    /// <summary>Cross-entropy (categorical negative log-likelihood) of integer labels, averaged over samples.</summary>
-    CrossEntropy,
-}
-
-/// <summary>Batched losses over a leading chain dimension, input validation and loss inference.</summary>
 public static class SamplingLosses
 {
     /// <summary>Parses <c>mse</c>/<c>gaussian</c> and <c>ce</c>/<c>cross-entropy</c>.</summary>
-    public static SamplingLoss From(string name) => name.Trim().ToLowerInvariant() switch
+    public static LossKind From(string name) => name.Trim().ToLowerInvariant() switch
     {
-        "mse" or "gaussian" or "gaussiannll" or "nll" => SamplingLoss.GaussianNll,
-        "ce" or "cross-entropy" or "crossentropy" or "cross_entropy" => SamplingLoss.CrossEntropy,
+        "mse" or "gaussian" or "gaussiannll" or "nll" => LossKind.Mse,
+        "ce" or "cross-entropy" or "crossentropy" or "cross_entropy" => LossKind.CrossEntropy,
         _ => throw new ArgumentException($"Unknown loss '{name}'. Use mse (Gaussian NLL, float targets) or ce (cross-entropy, int64 labels)."),
     };
 
     /// <summary>Integer targets → cross-entropy; floating targets → Gaussian NLL.</summary>
-    public static SamplingLoss Infer(Tensor y) => y.dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte
-        ? SamplingLoss.CrossEntropy : SamplingLoss.GaussianNll;
+    public static LossKind Infer(Tensor y) => y.dtype is ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte
+        ? LossKind.CrossEntropy : LossKind.Mse;
 
     /// <summary>
     /// Per-chain mean loss. <paramref name="output"/> is <c>[C, B, K]</c>; <paramref name="y"/> is <c>[B]</c> int64 labels
     /// (cross-entropy) or <c>[B, K]</c> / <c>[B]</c> (K = 1) float targets. Returns <c>[C]</c>.
     /// </summary>
-    public static Tensor PerChain(SamplingLoss loss, Tensor output, Tensor y)
+    public static Tensor PerChain(LossKind loss, Tensor output, Tensor y)
     {
-        if (loss == SamplingLoss.CrossEntropy)
+        if (loss == LossKind.CrossEntropy)
         {
             var logp = output.log_softmax(-1);
             var idx = y.view(1, -1, 1).expand(output.shape[0], -1, 1);
@@ -51,7 +44,7 @@ public static class SamplingLosses
     }
 
     /// <summary>Checks shapes, dtypes and finiteness, with messages that name the fix.</summary>
-    public static void Validate(SamplingLoss loss, Tensor x, Tensor y, long outputs, string what = "training")
+    public static void Validate(LossKind loss, Tensor x, Tensor y, long outputs, string what = "training")
     {
         if (x.dim() < 2) throw new ArgumentException($"The {what} inputs x must be [n, features]; got shape [{string.Join(",", x.shape)}].");
         long n = x.shape[0];
@@ -61,7 +54,7 @@ public static class SamplingLosses
         if (!x.is_floating_point()) throw new ArgumentException($"The {what} inputs x must be floating point (float32); got {x.dtype}.");
         using (var finite = x.isfinite().all()) if (!finite.item<bool>())
             throw new ArgumentException($"The {what} inputs x contain NaN or ∞ values; clean or impute them before estimating the LLC.");
-        if (loss == SamplingLoss.CrossEntropy)
+        if (loss == LossKind.CrossEntropy)
         {
             if (y.is_floating_point() || y.dim() != 1)
                 throw new ArgumentException($"Cross-entropy needs {what} labels y as int64 of shape [n]; got {y.dtype} [{string.Join(",", y.shape)}]. Use the mse loss for float targets.");

@@ -1,0 +1,140 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlcLab.Models;
+
+/// <summary>
+/// A small CNN for 8×8 one-channel images given as <c>[B, 64]</c> rows (the digits data), equal to the PyTorch
+/// <code>
+/// nn.Sequential(nn.Unflatten(1, (1, 8, 8)),
+///               nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),    # 1.*  → "conv1" [16, 4, 4]
+///               nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 4.*  → "conv2" [32, 2, 2]
+///               nn.Flatten(), nn.Linear(128, 64), nn.ReLU(),                   # 8.*  → "fc1"   [64]
+///               nn.Linear(64, 10))                                             # 10.*
+/// </code>
+/// for <c>cnn:digits:16-32</c> (parameter names <c>1.weight</c>, <c>1.bias</c>, <c>4.weight</c>, …, <c>10.bias</c>).
+/// Batched over chains by folding the chain dimension into the channels: the first convolution runs the C
+/// chains' kernels as one convolution with C·out channels on the shared input, later ones as grouped
+/// convolutions (groups = C) on <c>[B, C·ch, h, w]</c>. Hidden layers: <c>conv1</c>, <c>conv2</c>, … (after ReLU and
+/// pooling; features = the <c>[ch, h, w]</c> map flattened in PyTorch order) and <c>fc1</c>.
+/// </summary>
+public sealed class CnnFunctional : ILayeredFunctional
+{
+    readonly long[] channels;
+    readonly long fc;
+    readonly int convs;
+    readonly List<string> names = [];
+    readonly List<int> paramIndex = []; // index into parameters of each stage's weight
+
+    public CnnFunctional(IReadOnlyList<long> channels, long fc, long outputs = 10)
+    {
+        this.channels = channels.ToArray();
+        this.fc = fc;
+        convs = channels.Count;
+        var ps = new List<ParameterInfo>();
+        long inCh = 1, side = 8;
+        int idx = 1; // 0 = Unflatten
+        for (int s = 0; s < convs; s++)
+        {
+            paramIndex.Add(ps.Count);
+            ps.Add(new ParameterInfo($"{idx}.weight", [channels[s], inCh, 3, 3]));
+            ps.Add(new ParameterInfo($"{idx}.bias", [channels[s]]));
+            names.Add($"conv{s + 1}");
+            inCh = channels[s]; side /= 2; idx += 3;
+        }
+        idx += 1; // Flatten
+        long features = inCh * side * side;
+        if (fc > 0)
+        {
+            paramIndex.Add(ps.Count);
+            ps.Add(new ParameterInfo($"{idx}.weight", [fc, features]));
+            ps.Add(new ParameterInfo($"{idx}.bias", [fc]));
+            names.Add("fc1");
+            features = fc; idx += 2;
+        }
+        paramIndex.Add(ps.Count);
+        ps.Add(new ParameterInfo($"{idx}.weight", [outputs, features]));
+        ps.Add(new ParameterInfo($"{idx}.bias", [outputs]));
+        Parameters = ps;
+    }
+
+    public IReadOnlyList<ParameterInfo> Parameters { get; }
+    public IReadOnlyList<string> LayerNames => names;
+    public int Depth => names.Count + 1;
+
+    public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
+
+    public Tensor ForwardRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
+    {
+        var h = state;
+        for (int l = from; l < to; l++)
+        {
+            var w = p[paramIndex[l]];
+            var b = p[paramIndex[l] + 1];
+            long chains = w.shape[0];
+            if (l < convs)
+            {
+                Tensor input; long groups;
+                if (l == 0)
+                {
+                    if (h.dim() != 2 || h.shape[^1] != 64) throw new ArgumentException($"The digits CNN takes inputs [B, 64] (8×8 images as rows), got [{string.Join(",", h.shape)}].");
+                    input = h.reshape(h.shape[0], 1, 8, 8);
+                    groups = 1;
+                }
+                else
+                {
+                    // [C, B, ch, s, s] → [B, C·ch, s, s]
+                    input = h.transpose(0, 1).flatten(1, 2);
+                    groups = chains;
+                }
+                long outCh = w.shape[1];
+                var y = nn.functional.conv2d(input, w.flatten(0, 1), b.flatten(), padding: [1, 1], groups: groups);
+                y = nn.functional.max_pool2d(nn.functional.relu(y), [2, 2]);
+                // [B, C·out, s', s'] → [C, B, out, s', s']
+                h = y.unflatten(1, [chains, outCh]).transpose(0, 1);
+            }
+            else
+            {
+                if (l == convs) h = h.flatten(2);
+                var next = h.matmul(w.transpose(-1, -2)) + b.unsqueeze(-2);
+                h = l < Depth - 1 ? nn.functional.relu(next) : next;
+            }
+        }
+        return h;
+    }
+
+    public Tensor Features(Tensor state, int layer) => layer <= convs ? state.flatten(2) : state;
+
+    public Tensor MapFeatures(Tensor state, int layer, Func<Tensor, Tensor> f) =>
+        layer <= convs ? f(state.flatten(2)).reshape(state.shape) : f(state);
+
+    /// <summary>The module and functional form for a <c>cnn:digits:…</c> spec.</summary>
+    internal static (nn.Module<Tensor, Tensor>, ILayeredFunctional) Build(ModelSpec s)
+    {
+        long fc = s.Settings["fc"];
+        int convs = (int)s.Settings["convs"];
+        var channels = s.Widths.Skip(1).Take(convs).ToArray();
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", nn.Unflatten(1, [1, 8, 8])) };
+        var ends = new List<int>();
+        long inCh = 1, side = 8;
+        foreach (var ch in channels)
+        {
+            layers.Add(($"{layers.Count}", nn.Conv2d(inCh, ch, 3, padding: 1)));
+            layers.Add(($"{layers.Count}", nn.ReLU()));
+            layers.Add(($"{layers.Count}", nn.MaxPool2d(2)));
+            ends.Add(layers.Count);
+            inCh = ch; side /= 2;
+        }
+        layers.Add(($"{layers.Count}", nn.Flatten()));
+        long features = inCh * side * side;
+        if (fc > 0)
+        {
+            layers.Add(($"{layers.Count}", nn.Linear(features, fc)));
+            layers.Add(($"{layers.Count}", nn.ReLU()));
+            ends.Add(layers.Count);
+            features = fc;
+        }
+        layers.Add(($"{layers.Count}", nn.Linear(features, s.Widths[^1])));
+        return (new LayeredSequential(layers, ends.ToArray()), new CnnFunctional(channels, fc, s.Widths[^1]));
+    }
+}

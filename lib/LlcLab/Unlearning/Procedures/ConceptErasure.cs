@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using LlcLab.Erasure;
+using LlcLab.Models;
+using static TorchSharp.torch;
+
+namespace LlcLab.Unlearning;
+
+/// <summary>
+/// A concept eraser used as an unlearning procedure. The eraser (LEACE by default, Belrose et al. 2023) is
+/// fitted on the original model's activations at hidden layer <see cref="Layer"/> over the training data
+/// D_f ∪ D_r with the data's concept labels (<see cref="LabelledSubset.Concept"/>), then applied with strength
+/// t_k = k/<see cref="Steps"/>, k = 0…Steps: h ↦ h − t·Q(h − μ) = h·P_tᵀ + c_t. Each checkpoint folds the partial
+/// eraser into the layer that reads h (<see cref="NetworkErasure.FoldInto"/>: W′ = W·P_t, b′ = b + W·c_t), so it keeps the original architecture (and its
+/// outputs equal those of the network with the eraser inserted as a fixed layer). The eraser's affine form is
+/// recorded in <see cref="UnlearningCheckpoint.Inserted"/> so probes see the erased representation.
+/// </summary>
+/// <param name="Layer">Hidden layer to erase at (h1 … h{L−1}).</param>
+/// <param name="Steps">Number of strength increments (checkpoints 0…Steps).</param>
+/// <param name="Fit">Eraser fitter from (activations [n, d], concept [n]); default <see cref="Leace.Fit"/>.</param>
+/// <param name="Method">Name in the results table.</param>
+public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Tensor, Tensor, IEraser>? Fit = null, string Method = "leace")
+    : IUnlearningProcedure
+{
+    public string Name => Method;
+    public double Lr => double.NaN;
+
+    public IReadOnlyDictionary<string, string> Hyperparameters => new Dictionary<string, string>
+    {
+        ["layer"] = Layer, ["steps"] = Steps.ToString(CultureInfo.InvariantCulture), ["method"] = Method,
+    };
+
+    public IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        data.Validate();
+        if (Steps < 1) throw new ArgumentException($"{Name}: Steps must be ≥ 1 (got {Steps}).");
+        if (data.Forget.Concept is null || data.Retain.Concept is null)
+            throw new ArgumentException($"{Name} needs concept labels on D_f and D_r to fit the eraser; build the data with a concept, e.g. UnlearningData.ByClass(train, 3, test, concept: \"parity\").");
+        original.LayerIndex(Layer); // a clear error for an unknown layer
+        return Iterate(original, data);
+    }
+
+    IEnumerable<UnlearningCheckpoint> Iterate(Network original, UnlearningData data)
+    {
+        var sw = Stopwatch.StartNew();
+        IEraser eraser;
+        using (var scope = NewDisposeScope())
+        {
+            var h = original.Activations(Layer, cat([data.Forget.X, data.Retain.X]));
+            var z = cat([data.Forget.Concept!, data.Retain.Concept!]);
+            eraser = (Fit ?? ((x, c) => Leace.Fit(x, c)))(h, z);
+        }
+        using var _ = eraser;
+        var usage = new DataUsage(data.Forget.Count, data.Retain.Count,
+            data.Forget.Indices ?? Range(data.Forget.Count), data.Retain.Indices ?? Range(data.Retain.Count));
+        for (int k = 0; k <= Steps; k++)
+        {
+            double t = (double)k / Steps;
+            var (p, c) = eraser.AffineForm(t);
+            Dictionary<string, Tensor> state;
+            using (var folded = eraser.FoldInto(original, Layer, t)) state = folded.StateDict();
+            var affine = new InsertedAffine(Layer, p.to(float32), c.to(float32));
+            var ck = new UnlearningCheckpoint(Name, k, state, sw.Elapsed.TotalSeconds, usage) { Strength = t, Inserted = [affine] };
+            sw.Stop(); // paused while the consumer evaluates the checkpoint
+            yield return ck;
+            sw.Start();
+        }
+    }
+
+    static long[] Range(long n) => Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
+}
