@@ -108,7 +108,7 @@ public sealed class LeaceFitter : IDisposable
         using var noGrad = no_grad();
         // A constant concept (one class, or constant columns) has zero variance: nothing to erase.
         double zVar = m.Mzz.diagonal().sum().item<double>();
-        double zScale = zVar + m.N * m.MeanZ.pow(2).sum().item<double>();
+        double zScale = zVar + m.N * m.MeanZ.Squared().sum().item<double>();
         if (!(zVar > 1e-24 * Math.Max(zScale, double.Epsilon)))
             throw new InvalidOperationException(
                 "The concept is constant over the data (a single class, or constant columns): there is nothing to erase and LEACE is undefined. " +

@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using static TorchSharp.torch;
 
 namespace LlcLab.Erasure;
@@ -61,7 +62,7 @@ public static class LinearProbe
             var o = xt.matmul(bb);
             var full = cat([zeros(n, 1, dtype: ScalarType.Float64, device: x.device), o], 1);
             var nll = full.logsumexp(1, false).mean() - (o * yOne).sum() / n;
-            return (nll + 0.5 * l2 * (bb.pow(2) * penalty.unsqueeze(1)).sum()).item<double>();
+            return (nll + 0.5 * l2 * (bb.Squared() * penalty.unsqueeze(1)).sum()).item<double>();
         }
 
         int it = 0; bool converged = false;

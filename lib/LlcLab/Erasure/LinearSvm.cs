@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using static TorchSharp.torch;
 
 namespace LlcLab.Erasure;
@@ -56,7 +57,7 @@ public static class LinearSvm
         {
             using var s = NewDisposeScope();
             var m = (1 - y * xt.matmul(bb)).clamp_min(0);
-            return (0.5 * (bb * bb * r).sum() + c * m.pow(2).sum()).item<double>();
+            return (0.5 * (bb * bb * r).sum() + c * m.Squared().sum()).item<double>();
         }
 
         double f = F(beta);

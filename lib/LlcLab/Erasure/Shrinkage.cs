@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ public static class CovarianceShrinkage
         long d = s.shape[0];
         using var scope = NewDisposeScope();
         double tr = s.trace().item<double>();
-        double tr2 = s.pow(2).sum().item<double>(); // tr(S²) = ‖S‖_F² for symmetric S
+        double tr2 = s.Squared().sum().item<double>(); // tr(S²) = ‖S‖_F² for symmetric S
         var eye = torch.eye(d, dtype: s.dtype, device: s.device);
         Tensor result;
         switch (kind)

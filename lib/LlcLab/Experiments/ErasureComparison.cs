@@ -74,7 +74,7 @@ public static class ErasureComparison
             using var eraser = ErasureMethods.Fit(m, x, z, seed);
             var xe = eraser.Apply(x);
             var after = Probe.HeldOut(xe, z, seed);
-            double edit = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).pow(2).sum(1).mean().item<double>();
+            double edit = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1).mean().item<double>();
             double? cos = null;
             if (trueDirection is not null)
             {

@@ -51,7 +51,7 @@ public static class Probe
         Tensor Closure()
         {
             opt.zero_grad();
-            var loss = nn.functional.cross_entropy(x.matmul(w) + b, zFit) + l2 * w.pow(2).sum();
+            var loss = nn.functional.cross_entropy(x.matmul(w) + b, zFit) + l2 * w.Squared().sum();
             loss.backward();
             return loss;
         }

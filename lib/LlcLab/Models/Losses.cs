@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,7 +44,7 @@ public static class Losses
                 if (t.dim() == 1) t = t.unsqueeze(-1);
                 if (t.shape[^1] != output.shape[^1])
                     throw new ArgumentException($"MSE targets have {t.shape[^1]} outputs per example but the model gives {output.shape[^1]}.");
-                return (output - t).square().sum([-1]).mean([-1]) * 0.5;
+                return (output - t).Squared().sum([-1]).mean([-1]) * 0.5;
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));

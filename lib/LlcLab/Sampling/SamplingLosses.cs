@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,7 +41,7 @@ public static class SamplingLosses
         }
         var target = y.dim() == output.dim() - 2 ? y.unsqueeze(-1) : y;
         var diff = output - target;
-        return diff.square().sum([2]).mean([1]).mul(0.5);
+        return diff.Squared().sum([2]).mean([1]).mul(0.5);
     }
 
     /// <summary>Checks shapes, dtypes and finiteness, with messages that name the fix.</summary>

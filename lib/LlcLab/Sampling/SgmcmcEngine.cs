@@ -116,8 +116,8 @@ internal sealed class SgmcmcEngine
                 uNow = lc.detach().mul(nb);
                 for (int i = 0; i < Leaves.Count; i++)
                 {
-                    if (gamma != 0) uNow.add_(ChainSum(Leaves[i].sub(Centers[i]).square()), alpha: gamma / 2);
-                    if (wd != 0) uNow.add_(ChainSum(Leaves[i].square()), alpha: wd / 2);
+                    if (gamma != 0) uNow.add_(ChainSum(Leaves[i].sub(Centers[i]).Squared()), alpha: gamma / 2);
+                    if (wd != 0) uNow.add_(ChainSum(Leaves[i].Squared()), alpha: wd / 2);
                 }
             }
             if (malaNow)
@@ -127,7 +127,7 @@ internal sealed class SgmcmcEngine
                 // log q(a|b) = −‖a − b + (ε/2)∇U(b)‖²/(2ε). The forward term is the injected noise.
                 var back = zeros([C], ScalarType.Float32, dev);
                 for (int i = 0; i < Leaves.Count; i++)
-                    back.add_(ChainSum(prevW![i].sub(Leaves[i]).add_(drift![i], alpha: lr / 2).square()));
+                    back.add_(ChainSum(prevW![i].sub(Leaves[i]).add_(drift![i], alpha: lr / 2).Squared()));
                 var logA = prevU!.sub(uNow!).sub_(back.div_(2 * lr)).add_(prevNoiseSq!.div(2 * lr));
                 malaBuf!.select(1, d).copy_(logA.clamp_max(0).exp_());
             }
@@ -147,7 +147,7 @@ internal sealed class SgmcmcEngine
                     for (int i = 0; i < Leaves.Count; i++)
                     {
                         var noise = randn(Leaves[i].shape, Leaves[i].dtype, dev, generator: gen);
-                        if (noiseSq is not null) noiseSq.add_(ChainSum(noise.square()), alpha: lr * o.NoiseLevel * o.NoiseLevel);
+                        if (noiseSq is not null) noiseSq.add_(ChainSum(noise.Squared()), alpha: lr * o.NoiseLevel * o.NoiseLevel);
                         if (drift is not null) Leaves[i].add_(drift[i], alpha: -lr / 2).add_(noise, alpha: sqrtEps);
                         else
                         {
@@ -184,7 +184,7 @@ internal sealed class SgmcmcEngine
                         var noise = randn(u.shape, u.dtype, dev, generator: gen);
                         u.sub_(u.mul(a)).add_(drift![i], alpha: -lr).add_(noise, alpha: Math.Sqrt(2 * o.DiffusionFactor * lr) * o.NoiseLevel);
                         Leaves[i].add_(u);
-                        kinetic.add_(ChainSum(u.square()));
+                        kinetic.add_(ChainSum(u.Squared()));
                     }
                     thermostat!.add_(kinetic.div_(Math.Max(MovingCount, 1)).sub_(lr));
                     break;
