@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using LlcLab.Erasure;
 using Xunit;
 using static LlcLab.Tests.Erasure.ErasureData;
@@ -75,7 +76,7 @@ public class LeaceTests
         using var leace = Leace.Fit(x, y);
         using var orth = Leace.FitOrthogonal(x, y);
         using var md = MeanDifference.Fit(x, y);
-        double Edit(IEraser e) { using var x2 = e.Apply(x); return (x2 - x).pow(2).sum(1).mean().item<double>(); }
+        double Edit(IEraser e) { using var x2 = e.Apply(x); return (x2 - x).Squared().sum(1).mean().item<double>(); }
         double eL = Edit(leace), eO = Edit(orth), eM = Edit(md);
         Assert.True(eL < 0.9 * eO, $"LEACE edit {eL} should be clearly below the orthogonal projection's {eO} on anisotropic data");
         Assert.True(eL < 0.9 * eM, $"LEACE edit {eL} should be clearly below the mean-difference projection's {eM}");

@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using LlcLab.Erasure;
 using Xunit;
 using static LlcLab.Tests.Erasure.ErasureData;
@@ -16,8 +17,8 @@ public class PeerErasureTests
         using var z = OneHot(y, 3);
         Assert.True(Norm(Cov(x2, z)) < 1e-10 * Norm(Cov(x, z)));
         using var leace = Leace.Fit(x, y);
-        double eO = (x2 - x).pow(2).sum(1).mean().item<double>();
-        double eL = (leace.Apply(x) - x).pow(2).sum(1).mean().item<double>();
+        double eO = (x2 - x).Squared().sum(1).mean().item<double>();
+        double eL = (leace.Apply(x) - x).Squared().sum(1).mean().item<double>();
         Assert.True(eO <= eL * (1 + 1e-9), $"oracle edit {eO} vs LEACE {eL}");
         Assert.True(MaxAbs(oracle.Apply(x, y, 0.0) - x) == 0);
         Assert.Equal(ScalarType.Float32, oracle.Apply(x.to_type(ScalarType.Float32), y).dtype);

@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using LlcLab.Data;
 using LlcLab.IO;
 using LlcLab.Models;
@@ -93,7 +94,7 @@ public class TrainerTests
         var t = randn([7, 5], generator: g);
         var mse = Losses.Compute(LossKind.Mse, logits, t);
         for (int c = 0; c < 4; c++)
-            Assert.Equal(0.5 * (logits[c] - t).square().sum().item<float>() / 7, mse[c].item<float>(), 4);
+            Assert.Equal(0.5 * (logits[c] - t).Squared().sum().item<float>() / 7, mse[c].item<float>(), 4);
         Assert.Throws<ArgumentException>(() => Losses.Compute(LossKind.CrossEntropy, logits, t));
         Assert.Throws<ArgumentException>(() => Losses.Compute(LossKind.Mse, logits, randn(7, 2)));
     }
