@@ -1,12 +1,10 @@
 using LlcLab.Data;
 using LlcLab.Models;
-using LlcLab.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LlcLab.Experiments;
 
-/// <summary>Minibatch Adam training/fine-tuning with cross-entropy, deterministic given the seed.</summary>
+/// <summary>The experiments' training call: a fixed number of Adam epochs with cross-entropy (no early stop,
+/// so repeats across seeds do the same amount of work), delegating to the shared <see cref="Trainer"/>.</summary>
 public static class Training
 {
     /// <summary>
@@ -18,31 +16,12 @@ public static class Training
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(data);
         if (epochs < 0) throw new ArgumentException($"epochs must be ≥ 0, got {epochs}.", nameof(epochs));
-        var parameters = net.ParameterTensors();
-        using var opt = optim.Adam(parameters, lr);
-        using var g = Seeding.Generator(Seeding.Derive(seed, 7), data.X.device);
-        var curve = new List<double>(epochs);
-        long n = data.Count;
-        net.Module.train();
-        for (int e = 0; e < epochs; e++)
+        if (epochs == 0) return [];
+        var result = Trainer.Train(net, data, new TrainOptions
         {
-            using var scope = NewDisposeScope();
-            var perm = randperm(n, generator: g, device: data.X.device);
-            var total = zeros(1, device: data.X.device);
-            for (long s = 0; s < n; s += batchSize)
-            {
-                var idx = perm.narrow(0, s, Math.Min(batchSize, n - s));
-                opt.zero_grad();
-                var loss = nn.functional.cross_entropy(net.Module.call(data.X.index_select(0, idx)), data.Y.index_select(0, idx));
-                loss.backward();
-                opt.step();
-                total.add_(loss.detach() * idx.shape[0]);
-            }
-            curve.Add(total.item<float>() / n);
-            if (!double.IsFinite(curve[^1]))
-                throw new InvalidOperationException($"Training diverged at epoch {e} (loss {curve[^1]}); use a smaller learning rate than {lr}.");
-        }
-        net.Module.eval();
-        return curve;
+            LearningRate = lr, BatchSize = batchSize, MaxEpochs = epochs, Seed = seed,
+            Loss = LossKind.CrossEntropy, Patience = null, KeepCheckpointsInMemory = false,
+        });
+        return result.EpochLosses;
     }
 }
