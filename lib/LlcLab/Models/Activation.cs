@@ -25,6 +25,17 @@ public static class ActivationExtensions
         _ => x,
     };
 
+    /// <summary>
+    /// Applies the activation in place where autograd allows it (ReLU and tanh differentiate through their output; GELU
+    /// needs its input, so it stays out of place). Only for freshly computed tensors nobody else holds.
+    /// </summary>
+    public static Tensor ApplyInPlace(this Activation a, Tensor x) => a switch
+    {
+        Activation.ReLU => x.relu_(),
+        Activation.Tanh => x.tanh_(),
+        _ => a.Apply(x),
+    };
+
     public static nn.Module<Tensor, Tensor>? Module(this Activation a) => a switch
     {
         Activation.ReLU => nn.ReLU(),

@@ -42,6 +42,7 @@ public sealed class FixedAffineFunctional(ILayeredFunctional inner, int layer, T
     public IReadOnlyList<ParameterInfo> Parameters => Inner.Parameters;
     public IReadOnlyList<string> LayerNames => Inner.LayerNames;
     public int Depth => Inner.Depth;
+    public bool StoresTransposed(int index) => Inner.StoresTransposed(index);
 
     public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
 

@@ -26,4 +26,11 @@ public interface IFunctionalNet
     /// by every chain. Returns <c>[C, B, outputs]</c>.
     /// </summary>
     Tensor Forward(IReadOnlyList<Tensor> parameters, Tensor x);
+
+    /// <summary>
+    /// A layout hint for samplers that own the parameter memory: true when the forward reads parameter
+    /// <paramref name="index"/> through a transpose of its last two dimensions (as an MLP weight in <c>h·Wᵀ</c>), so
+    /// storing it transposed makes that read contiguous. Shapes passed to <see cref="Forward"/> are unchanged.
+    /// </summary>
+    bool StoresTransposed(int index) => false;
 }

@@ -11,7 +11,7 @@ namespace LlcLab.Models;
 /// (<c>0.weight, 0.bias, 2.weight, …</c>), matching PyTorch state dicts.
 /// Hidden layers <c>h1 … h{L−1}</c> are the outputs of the hidden linear maps after their activation.
 /// </summary>
-public sealed class MlpFunctional : ILayeredFunctional
+public sealed partial class MlpFunctional : ILayeredFunctional, IExplicitGradient
 {
     readonly long[] widths;
     readonly Activation activation;
@@ -52,13 +52,19 @@ public sealed class MlpFunctional : ILayeredFunctional
         for (int l = from; l < to; l++)
         {
             var w = p[l * per];
-            // [B,in] @ [C,in,out] → [C,B,out]; later layers [C,B,in] @ [C,in,out].
-            var next = h.matmul(w.transpose(-1, -2));
-            if (bias) next = next + p[l * per + 1].unsqueeze(-2);
-            h = l < last - 1 ? activation.Apply(next) : next;
+            // The shared input batch [B,in] is expanded (a view, no copy) to [C,B,in] so every layer is one bmm
+            // [C,B,in] @ [C,in,out]. bmm + in-place bias + in-place activation keeps the autograd graph to three nodes per
+            // layer; at these sizes each node's dispatch costs more than its arithmetic (see `llclab bench llc`).
+            if (h.dim() == 2) h = h.expand(w.shape[0], -1, -1);
+            var next = h.bmm(w.transpose(1, 2));
+            if (bias) next.add_(p[l * per + 1].unsqueeze(1));
+            h = l < last - 1 ? activation.ApplyInPlace(next) : next;
         }
         return h.dim() == 2 && from == 0 ? h.unsqueeze(0) : h;
     }
+
+    /// <summary>Weights are read as <c>Wᵀ</c> by bmm; contiguous <c>[C, in, out]</c> storage makes that read free.</summary>
+    public bool StoresTransposed(int index) => Parameters[index].Shape.Length == 2;
 
     public Tensor Features(Tensor state, int layer) => state;
     public Tensor MapFeatures(Tensor state, int layer, Func<Tensor, Tensor> f) => f(state);

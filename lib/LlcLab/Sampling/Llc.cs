@@ -129,23 +129,56 @@ public static class Llc
         }
         initSw.Stop();
 
-        // One flat leaf [C, D] holds every chain's moving parameters; each step views it per parameter.
+        // One flat leaf [C, D] holds every chain's moving parameters. It does not require grad itself: autograd
+        // differentiates persistent per-parameter views of it (leaves of their own, made once), and the update acts on
+        // the flat tensor, which the views share storage with. A parameter the network reads transposed (an MLP weight
+        // feeding bmm) is stored transposed, so its view is a transpose of contiguous memory and both the forward and
+        // the gradient copy run on contiguous operands. The update is elementwise, so the layout does not change it.
         var offsets = new long[infos.Count];
         long D = 0;
         for (int i = 0; i < infos.Count; i++) if (moving[i]) { offsets[i] = D; D += infos[i].Count; }
-        var center = cat(wStar.Where((_, i) => moving[i]).Select(w => w.flatten()).ToList()).unsqueeze(0);
-        var leaf = center.repeat(C, 1).contiguous().requires_grad_(true);
-        var frozen = wStar.Select((w, i) => moving[i] ? null : w.unsqueeze(0).expand([C, .. infos[i].Shape])).ToList();
-        List<Tensor> Views(Tensor flat) => infos.Select((info, i) => moving[i]
-            ? flat.narrow(1, offsets[i], info.Count).view([flat.shape[0], .. info.Shape]) : frozen[i]!).ToList();
+        bool Transposed(int i) => net.StoresTransposed(i) && infos[i].Shape.Length >= 2;
+        Tensor Stored(Tensor w, int i) => Transposed(i) ? w.transpose(-1, -2) : w;
+        var center = cat(wStar.Select((w, i) => (w, i)).Where(t => moving[t.i]).Select(t => Stored(t.w, t.i).contiguous().flatten()).ToList()).unsqueeze(0);
+        var leaf = center.repeat(C, 1).contiguous();
+        Tensor ParamView(Tensor flat, int i)
+        {
+            var shape = infos[i].Shape;
+            long[] stored = Transposed(i) ? [C, .. shape[..^2], shape[^1], shape[^2]] : [C, .. shape];
+            return Stored(flat.narrow(1, offsets[i], infos[i].Count).view(stored), i);
+        }
+        var views = infos.Select((info, i) => moving[i]
+            ? ParamView(leaf, i).requires_grad_(true)
+            : wStar[i].unsqueeze(0).expand([C, .. info.Shape])).ToList();
+        var movingViews = views.Where((_, i) => moving[i]).ToList();
+        // Gradients land in one flat [C, D] buffer through views laid out like the leaf's, so the update below stays a
+        // few flat ops whatever the number of parameters.
+        var gradFlat = zeros_like(leaf);
+        var gradViews = Enumerable.Range(0, infos.Count).Where(i => moving[i]).Select(i => ParamView(gradFlat, i)).ToList();
+        IList<Tensor> FlatGradient(Tensor total)
+        {
+            var gs = autograd.grad([total], movingViews);
+            for (int i = 0; i < gs.Count; i++) gradViews[i].copy_(gs[i]);
+            return [gradFlat];
+        }
 
         Func<Tensor>? measureLoss = null;
         if (MX is not null)
-            measureLoss = () => { using var _ = no_grad(); return ChunkedLoss(net, Views(leaf.detach()), MX, MY!, loss); };
+            measureLoss = () => { using var _ = no_grad(); return ChunkedLoss(net, views, MX, MY!, loss); };
+
+        // Hand-derived backprop where the network offers it (MLPs, deep linear networks): same gradient, no autograd graph.
+        Func<Tensor, Tensor, (Tensor, IList<Tensor>)>? explicitStep = null;
+        if (o.ExplicitGradients && net is IExplicitGradient eg)
+        {
+            var targets = Enumerable.Range(0, infos.Count).Select(i => moving[i] ? ParamView(gradFlat, i) : null).ToList();
+            explicitStep = (xb, yb) => (eg.LossAndGradient(views, xb, yb, loss, targets), [gradFlat]);
+        }
 
         var engine = new SgmcmcEngine
         {
-            LossOnBatch = (xb, yb) => SamplingLosses.PerChain(loss, net.Forward(Views(leaf), xb), yb),
+            LossOnBatch = (xb, yb) => SamplingLosses.PerChain(loss, net.Forward(views, xb), yb),
+            LossAndGradient = explicitStep,
+            Gradient = FlatGradient,
             MeasureLoss = measureLoss,
             Leaves = [leaf],
             Centers = [center],

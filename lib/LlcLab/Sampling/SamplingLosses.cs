@@ -35,9 +35,10 @@ public static class SamplingLosses
     {
         if (loss == LossKind.CrossEntropy)
         {
-            var logp = output.log_softmax(-1);
-            var idx = y.view(1, -1, 1).expand(output.shape[0], -1, 1);
-            return logp.gather(-1, idx).squeeze(-1).mean([1]).neg();
+            // −log softmax(o)_y = logsumexp(o) − o_y. This form (with a contiguous index) has fewer autograd nodes than
+            // log_softmax + gather and a cheaper backward at [C, B, K] (measured 118 µs vs 200 µs at C = 8, B = 64, K = 10).
+            var idx = y.view(1, -1, 1).expand(output.shape[0], -1, 1).contiguous();
+            return output.logsumexp(-1).sub(output.gather(-1, idx).squeeze(-1)).mean([1]);
         }
         var target = y.dim() == output.dim() - 2 ? y.unsqueeze(-1) : y;
         var diff = output - target;

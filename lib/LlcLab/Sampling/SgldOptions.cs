@@ -102,6 +102,13 @@ public sealed record SgldOptions
     /// <summary>Compute the MALA acceptance-rate diagnostic (SGLD only; costs a copy of the parameters per draw).</summary>
     public bool ComputeMala { get; init; } = true;
 
+    /// <summary>
+    /// Use the network's hand-derived backward pass when it has one (<see cref="Models.IExplicitGradient"/>: MLPs and
+    /// deep linear networks) instead of autograd. Same gradient to float precision, about half the step time on small
+    /// models; false forces autograd (for comparison or debugging).
+    /// </summary>
+    public bool ExplicitGradients { get; init; } = true;
+
     /// <summary>Divergence guard: a chain whose instantaneous nβ·(L_B − L(w*)) exceeds this factor × (number of
     /// moving parameters) — λ can never exceed d/2 — or becomes NaN/∞ stops sampling with an error.</summary>
     public double DivergenceFactor { get; init; } = 10.0;

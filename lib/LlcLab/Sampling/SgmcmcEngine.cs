@@ -15,12 +15,23 @@ namespace LlcLab.Sampling;
 /// </summary>
 internal sealed class SgmcmcEngine
 {
-    /// <summary>Forward for the current leaves: minibatch x → per-chain mean loss <c>[C]</c>.</summary>
-    public required Func<Tensor, Tensor, Tensor> LossOnBatch { get; init; }
+    /// <summary>Forward for the current leaves: minibatch x → per-chain mean loss <c>[C]</c> (differentiated by autograd).</summary>
+    public Func<Tensor, Tensor, Tensor>? LossOnBatch { get; init; }
+    /// <summary>
+    /// Alternative to <see cref="LossOnBatch"/> for networks with an explicit backward pass: minibatch → per-chain loss
+    /// <c>[C]</c> and one gradient per leaf, with no autograd graph.
+    /// </summary>
+    public Func<Tensor, Tensor, (Tensor Loss, IList<Tensor> Gradients)>? LossAndGradient { get; init; }
     /// <summary>Optional: loss on the measurement set (data-restricted LLC) at the current leaves, <c>[C]</c>, no grad.</summary>
     public Func<Tensor>? MeasureLoss { get; init; }
-    /// <summary>The tensors that move (leaves requiring grad).</summary>
+    /// <summary>The tensors that move, updated in place.</summary>
     public required IList<Tensor> Leaves { get; init; }
+    /// <summary>
+    /// Gradient of the summed loss, one tensor per leaf. Default: autograd with respect to the leaves themselves. The
+    /// vectorised sampler differentiates per-parameter views of its flat leaf and concatenates, so the forward sees
+    /// persistent parameter tensors (no per-step narrow/view nodes) while the update stays a handful of flat ops.
+    /// </summary>
+    public Func<Tensor, IList<Tensor>>? Gradient { get; init; }
     /// <summary>w* for each leaf (broadcastable to the leaf).</summary>
     public required IList<Tensor> Centers { get; init; }
     /// <summary>True when leaves carry a leading chain dimension.</summary>
@@ -45,6 +56,7 @@ internal sealed class SgmcmcEngine
 
     public Output Run(Generator gen)
     {
+        if (LossOnBatch is null && LossAndGradient is null) throw new InvalidOperationException("SgmcmcEngine needs LossOnBatch or LossAndGradient.");
         var o = Options;
         int C = Chains, draws = o.Draws;
         long T = o.TotalSteps, n = X.shape[0];
@@ -85,8 +97,14 @@ internal sealed class SgmcmcEngine
                 xb = X.index_select(0, idx);
                 yb = Y.index_select(0, idx);
             }
-            var lc = LossOnBatch(xb, yb);
-            var grads = autograd.grad([lc.sum()], Leaves);
+            Tensor lc;
+            IList<Tensor> grads;
+            if (LossAndGradient is { } explicitStep) (lc, grads) = explicitStep(xb, yb);
+            else
+            {
+                lc = LossOnBatch!(xb, yb);
+                grads = Gradient is null ? autograd.grad([lc.sum()], Leaves) : Gradient(lc.sum());
+            }
             using var ng = no_grad();
             bool isDraw = t >= o.BurnIn && (t - o.BurnIn) % o.StepsBetweenDraws == 0;
             int d = isDraw ? (int)((t - o.BurnIn) / o.StepsBetweenDraws) : -1;
