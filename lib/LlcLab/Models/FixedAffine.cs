@@ -32,7 +32,7 @@ public sealed class FixedAffineModule : nn.Module<Tensor, Tensor>
 
 /// <summary>Batched functional form of a network with a fixed affine map inserted at one hidden boundary
 /// (the state at that boundary is the post-affine value).</summary>
-public sealed class FixedAffineFunctional(ILayeredFunctional inner, int layer, Tensor matrix, Tensor offset) : ILayeredFunctional
+public sealed class FixedAffineFunctional(ILayeredFunctional inner, int layer, Tensor matrix, Tensor offset) : ILayeredFunctional, IExplicitGradient
 {
     public ILayeredFunctional Inner { get; } = inner;
     public int Layer { get; } = layer;
@@ -52,6 +52,27 @@ public sealed class FixedAffineFunctional(ILayeredFunctional inner, int layer, T
         var h = Inner.ForwardRange(p, state, from, Layer);
         h = Inner.MapFeatures(h, Layer, f => f.matmul(Matrix.T) + Offset);
         return Layer == to ? h : Inner.ForwardRange(p, h, Layer, to);
+    }
+
+    /// <summary>Inserted maps from the innermost wrapper outwards, and the network they wrap.</summary>
+    (ILayeredFunctional Base, List<(int Layer, Tensor Matrix, Tensor Offset)> Inserts) Unwrap()
+    {
+        var inserts = new List<(int, Tensor, Tensor)>();
+        ILayeredFunctional f = this;
+        while (f is FixedAffineFunctional fa) { inserts.Add((fa.Layer, fa.Matrix, fa.Offset)); f = fa.Inner; }
+        inserts.Reverse();
+        return (f, inserts);
+    }
+
+    /// <summary>Explicit backprop is available when the wrapped network is an MLP / deep linear network.</summary>
+    public bool HasExplicitGradient => Unwrap().Base is MlpFunctional;
+
+    public Tensor LossAndGradient(IReadOnlyList<Tensor> p, Tensor x, Tensor y, LossKind loss, IReadOnlyList<Tensor?> gradients)
+    {
+        var (core, inserts) = Unwrap();
+        if (core is not MlpFunctional mlp)
+            throw new NotSupportedException($"Explicit gradients through an inserted affine map need an MLP underneath, not {core.GetType().Name}; use autograd (SgldOptions.ExplicitGradients = false).");
+        return mlp.LossAndGradient(p, x, y, loss, gradients, inserts);
     }
 
     public Tensor Features(Tensor state, int layer) => Inner.Features(state, layer);

@@ -11,6 +11,9 @@ namespace LlcLab.Models;
 /// </summary>
 public interface IExplicitGradient : IFunctionalNet
 {
+    /// <summary>False when this instance cannot (e.g. a wrapper around a network without an explicit backward pass).</summary>
+    bool HasExplicitGradient => true;
+
     /// <summary>
     /// The per-chain mean loss <c>[C]</c> on one shared batch (<paramref name="x"/> <c>[B, ..]</c>,
     /// <paramref name="y"/> as for <see cref="Losses"/>), and the gradient of its sum over chains — each chain's own

@@ -168,7 +168,7 @@ public static class Llc
 
         // Hand-derived backprop where the network offers it (MLPs, deep linear networks): same gradient, no autograd graph.
         Func<Tensor, Tensor, (Tensor, IList<Tensor>)>? explicitStep = null;
-        if (o.ExplicitGradients && net is IExplicitGradient eg)
+        if (o.ExplicitGradients && net is IExplicitGradient { HasExplicitGradient: true } eg)
         {
             var targets = Enumerable.Range(0, infos.Count).Select(i => moving[i] ? ParamView(gradFlat, i) : null).ToList();
             explicitStep = (xb, yb) => (eg.LossAndGradient(views, xb, yb, loss, targets), [gradFlat]);

@@ -81,3 +81,34 @@ public class ExplicitGradientTests
         Assert.NotEqual(0, fast.Mean);
     }
 }
+
+/// <summary>Explicit backprop through inserted fixed affine maps (erasers) equals autograd.</summary>
+public class ExplicitGradientThroughInsertsTests
+{
+    [Theory]
+    [InlineData("mlp:6-5-4-3:relu")]
+    [InlineData("mlp:6-5-4-3:gelu")]
+    [InlineData("dln:6-5-4-3")]
+    public void Matches_autograd_with_two_inserted_maps(string spec)
+    {
+        var g = LlcLab.Runtime.Seeding.Generator(8);
+        using var net = Network.Create(spec, seed: 3, device: CPU);
+        // A projection-like map at h1 and a generic affine map at h2, as layer-by-layer scrubbing produces.
+        var u = randn([5, 1], generator: g);
+        var p1 = eye(5) - u.matmul(u.T) / u.T.matmul(u);
+        using var once = net.WithFixedAffine("h1", p1, randn([5], generator: g));
+        using var twice = once.WithFixedAffine("h2", randn([4, 4], generator: g) * 0.5, randn([4], generator: g));
+        var f = (IExplicitGradient)twice.Functional;
+        Assert.True(f.HasExplicitGradient);
+        var ps = twice.ParameterTensors().Select(p => p.detach().unsqueeze(0).repeat([2, .. Enumerable.Repeat(1L, (int)p.dim())]).requires_grad_(true)).ToList();
+        var x = randn([7, 6], generator: g);
+        var y = randint(0, 3, [7], generator: g);
+        var reference = SamplingLosses.PerChain(LossKind.CrossEntropy, f.Forward(ps, x), y);
+        var expected = autograd.grad([reference.sum()], ps);
+        var got = ps.Select(p => zeros_like(p)).ToList();
+        var lossOut = f.LossAndGradient(ps, x, y, LossKind.CrossEntropy, got.Cast<Tensor?>().ToList());
+        Assert.True(allclose(lossOut, reference.detach(), rtol: 1e-5, atol: 1e-6));
+        for (int i = 0; i < ps.Count; i++)
+            Assert.True(allclose(got[i], expected[i], rtol: 1e-4, atol: 1e-6), $"{f.Parameters[i].Name} differs from autograd");
+    }
+}
