@@ -47,6 +47,19 @@ public sealed class LeaceFitter : IDisposable
         m = new StreamingMoments(xDim, zDim, Options.Method == ErasureMethod.Leace, Device);
     }
 
+    // Machine epsilon of the least precise x seen: moments are accumulated in float64, but eigenvalues of Σ_XX below
+    // ε(input)·λ_max are rounding noise of the data, and inverting them lets the eraser amplify directions the data
+    // never varies in (seen: hidden ReLU features in float32 gave ‖P‖_max ≈ 65 and SGLD through the erased network blew up).
+    double inputEpsilon = MachineEpsilon(ScalarType.Float64);
+
+    static double MachineEpsilon(ScalarType t) => t switch
+    {
+        ScalarType.Float64 => 2.220446049250313e-16,
+        ScalarType.Float16 => 9.765625e-4,
+        ScalarType.BFloat16 => 7.8125e-3,
+        _ => 1.1920928955078125e-7,
+    };
+
     /// <summary>A fitter sized for <paramref name="x"/> and <paramref name="z"/>, updated with them.</summary>
     public static LeaceFitter Fit(Tensor x, Tensor z, LeaceOptions? options = null)
     {
@@ -62,6 +75,7 @@ public sealed class LeaceFitter : IDisposable
         InputChecks.Shape(x, "x", XDim); // finiteness is checked on the batch mean inside the moments update (no extra pass)
         InputChecks.SameRows(x, z);
         using var scope = NewDisposeScope();
+        inputEpsilon = Math.Max(inputEpsilon, MachineEpsilon(x.dtype));
         var x64 = x.to(ScalarType.Float64, Device);
         var z64 = ConceptLabels.Encode(z, ZDim, Device);
         m.Update(x64, z64);
@@ -119,7 +133,7 @@ public sealed class LeaceFitter : IDisposable
         if (Options.Method == ErasureMethod.Leace)
         {
             var sigma = SigmaXX;
-            (w, wInv, covRank) = PsdSqrt.Compute(sigma, Options.EigenvalueRelativeTolerance ?? PsdSqrt.DefaultTolerance(d));
+            (w, wInv, covRank) = PsdSqrt.Compute(sigma, Options.EigenvalueRelativeTolerance ?? PsdSqrt.DefaultTolerance(d, inputEpsilon));
         }
         else
         {

@@ -20,7 +20,8 @@ public enum ErasureMethod
 /// so the scale of Z does not matter. 1e-8 drops the exactly-degenerate direction of one-hot labels
 /// (σ ≈ 1e-16·σ_max) and keeps every real one. (concept-erasure uses an absolute 0.01.)</param>
 /// <param name="EigenvalueRelativeTolerance">Eigenvalues λᵢ of Σ_XX with λᵢ ≤ tol·λ_max count as zero in the
-/// pseudo-inverse square root; null = d·ε(float64), as <c>torch.linalg.pinv</c>.</param>
+/// pseudo-inverse square root; null = d·ε of the input dtype (d·1.2e-7 for float32 data, d·2.2e-16 for float64), as
+/// <c>torch.linalg.pinv</c> does for its input: smaller eigenvalues are rounding noise of the data, not directions it varies in.</param>
 /// <param name="MaxRank">Keep at most this many singular directions (SAL's top-r); null = all above tolerance.</param>
 /// <param name="Affine">Centre the edit on the mean (x′ = x − Q(x − μ), preserving E[x]); false gives the linear
 /// eraser x′ = x − Qx.</param>

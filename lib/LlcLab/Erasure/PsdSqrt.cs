@@ -11,7 +11,7 @@ namespace LlcLab.Erasure;
 internal static class PsdSqrt
 {
     /// <summary>Default relative eigenvalue tolerance: d·ε(float64), the threshold <c>torch.linalg.pinv</c> uses.</summary>
-    public static double DefaultTolerance(long d) => d * 2.220446049250313e-16;
+    public static double DefaultTolerance(long d, double epsilon = 2.220446049250313e-16) => d * epsilon;
 
     /// <summary>Returns (W, W⁺, rank) for the symmetric PSD matrix <paramref name="sigma"/>.</summary>
     public static (Tensor W, Tensor WInv, long Rank) Compute(Tensor sigma, double relTol)
