@@ -1,4 +1,5 @@
 using LlcLab.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlcLab.Models;
@@ -25,10 +26,13 @@ public static class LossGradients
             var loss = lse.sub(output.gather(-1, idx)).view(C, B).mean([1]);
             var grad = output.sub(lse).exp_();
             grad.scatter_add_(-1, idx, full([1, 1, 1], -1f, output.dtype, output.device).expand(C, B, 1));
-            return (loss, grad.div_(B));
+            using var invB = (1.0 / B).ToScalar();
+            return (loss, grad.mul_(invB));
         }
         var target = y.dim() == 1 ? y.unsqueeze(-1) : y;
         var diff = output.sub(target);
-        return (diff.Squared().sum([2]).mean([1]).mul_(0.5), diff.div_(B));
+        var lossPerChain = diff.Squared().sum([2]).mean([1]).mul_(Scalars.Half);
+        using var inv = (1.0 / B).ToScalar();
+        return (lossPerChain, diff.mul_(inv));
     }
 }

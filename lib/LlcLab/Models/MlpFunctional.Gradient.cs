@@ -1,4 +1,5 @@
 using LlcLab.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlcLab.Models;
@@ -34,13 +35,13 @@ public sealed partial class MlpFunctional
         {
             inputs[l] = h;
             var z = h.bmm(p[l * per].transpose(1, 2));
-            if (bias) z.add_(p[l * per + 1].unsqueeze(1));
+            if (bias) z.add_(p[l * per + 1].unsqueeze(1), Scalars.One);
             if (l == L - 1) { h = z; break; }
             if (activation == Activation.GELU) { preacts[l] = z; h = z.gelu(); }
             else h = activation.ApplyInPlace(z);
             acts[l] = h;
             foreach (var ins in inserts)
-                if (ins.Layer == l + 1) h = h.matmul(ins.Matrix.T).add_(ins.Offset);
+                if (ins.Layer == l + 1) h = h.matmul(ins.Matrix.T).add_(ins.Offset, Scalars.One);
         }
         var (lossPerChain, delta) = LossGradients.PerChain(loss, h, y);
         for (int l = L - 1; l >= 0; l--)
@@ -55,13 +56,15 @@ public sealed partial class MlpFunctional
             switch (activation)
             {
                 case Activation.ReLU: delta.mul_(a.gt(0)); break;                  // σ′ = 1[z > 0] = 1[a > 0]
-                case Activation.Tanh: delta.mul_(a.Squared().neg_().add_(1)); break; // σ′ = 1 − tanh² = 1 − a²
+                case Activation.Tanh: delta.mul_(a.Squared().neg_().add_(Scalars.One)); break; // σ′ = 1 − tanh² = 1 − a²
                 case Activation.GELU:
                 {
                     // GELU(z) = zΦ(z) (erf form): σ′(z) = Φ(z) + zφ(z).
                     var z = preacts[l - 1]!;
-                    var cdf = z.mul(1 / Math.Sqrt(2)).erf_().add_(1).mul_(0.5);
-                    var pdf = z.Squared().mul_(-0.5).exp_().mul_(1 / Math.Sqrt(2 * Math.PI));
+                    using var invSqrt2 = (1 / Math.Sqrt(2)).ToScalar();
+                    using var invSqrt2Pi = (1 / Math.Sqrt(2 * Math.PI)).ToScalar();
+                    var cdf = z.mul(invSqrt2).erf_().add_(Scalars.One).mul_(Scalars.Half);
+                    var pdf = z.Squared().mul_(Scalars.MinusHalf).exp_().mul_(invSqrt2Pi);
                     delta.mul_(cdf.add_(pdf.mul_(z)));
                     break;
                 }

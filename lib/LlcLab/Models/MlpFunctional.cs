@@ -57,7 +57,7 @@ public sealed partial class MlpFunctional : ILayeredFunctional, IExplicitGradien
             // layer; at these sizes each node's dispatch costs more than its arithmetic (see `llclab bench llc`).
             if (h.dim() == 2) h = h.expand(w.shape[0], -1, -1);
             var next = h.bmm(w.transpose(1, 2));
-            if (bias) next.add_(p[l * per + 1].unsqueeze(1));
+            if (bias) next.add_(p[l * per + 1].unsqueeze(1), LlcLab.Runtime.Scalars.One);
             h = l < last - 1 ? activation.ApplyInPlace(next) : next;
         }
         return h.dim() == 2 && from == 0 ? h.unsqueeze(0) : h;

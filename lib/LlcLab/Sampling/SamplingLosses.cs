@@ -41,8 +41,8 @@ public static class SamplingLosses
             return output.logsumexp(-1).sub(output.gather(-1, idx).squeeze(-1)).mean([1]);
         }
         var target = y.dim() == output.dim() - 2 ? y.unsqueeze(-1) : y;
-        var diff = output - target;
-        return diff.Squared().sum([2]).mean([1]).mul(0.5);
+        var diff = output.sub(target);
+        return diff.Squared().sum([2]).mean([1]).mul(Scalars.Half);
     }
 
     /// <summary>Checks shapes, dtypes and finiteness, with messages that name the fix.</summary>

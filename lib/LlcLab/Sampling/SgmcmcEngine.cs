@@ -68,6 +68,15 @@ internal sealed class SgmcmcEngine
         float lossLimit = (float)(InitLoss + o.DivergenceFactor * Math.Max(MovingCount, 1) / nb);
 
         using var outer = NewDisposeScope();
+        // Per-run native scalars for the per-step ops (see Runtime/Scalars: temporaries can be finalised mid-call).
+        double shrink = 1 - lr * (gamma + wd) / 2;
+        using Scalar sNb = nb.ToScalar(), sGamma = gamma.ToScalar(), sWd = wd.ToScalar(), sShrink = shrink.ToScalar(),
+            sPull = (lr * gamma / 2).ToScalar(), sGradStep = (-lr * nb / 2).ToScalar(), sNoise = sqrtEps.ToScalar(),
+            sHalfLr = (lr / 2).ToScalar(), sMinusHalfLr = (-lr / 2).ToScalar(), sHalfGamma = (gamma / 2).ToScalar(),
+            sHalfWd = (wd / 2).ToScalar(), sTwoLr = (2 * lr).ToScalar(), sNoiseSq = (lr * o.NoiseLevel * o.NoiseLevel).ToScalar(),
+            sRmsAlpha = o.RmspropAlpha.ToScalar(), sRmsOneMinus = (1 - o.RmspropAlpha).ToScalar(), sRmsEps = o.RmspropEps.ToScalar(),
+            sMinusLr = (-lr).ToScalar(), sLr = lr.ToScalar(), sDiffusion = (Math.Sqrt(2 * o.DiffusionFactor * lr) * o.NoiseLevel).ToScalar(),
+            sPerParam = (1.0 / Math.Max(MovingCount, 1)).ToScalar();
         var lossBuf = zeros([C, draws], ScalarType.Float32, dev);
         var malaBuf = mala ? full([C, draws], float.NaN, ScalarType.Float32, dev) : null;
         var sqAvg = o.Sampler == SamplerKind.RmspropSgld ? Leaves.Select(l => zeros_like(l)).ToList() : null;
@@ -121,9 +130,9 @@ internal sealed class SgmcmcEngine
                 drift = new Tensor[Leaves.Count];
                 for (int i = 0; i < Leaves.Count; i++)
                 {
-                    var dr = grads[i].mul(nb);
-                    if (gamma != 0) dr.add_(Leaves[i].sub(Centers[i]), alpha: gamma);
-                    if (wd != 0) dr.add_(Leaves[i], alpha: wd);
+                    var dr = grads[i].mul(sNb);
+                    if (gamma != 0) dr.add_(Leaves[i].sub(Centers[i]), sGamma);
+                    if (wd != 0) dr.add_(Leaves[i], sWd);
                     drift[i] = dr;
                 }
             }
@@ -131,11 +140,11 @@ internal sealed class SgmcmcEngine
             Tensor? uNow = null;
             if (mala && (isDraw && prevW is not null || nextIsDraw))
             {
-                uNow = lc.detach().mul(nb);
+                uNow = lc.detach().mul(sNb);
                 for (int i = 0; i < Leaves.Count; i++)
                 {
-                    if (gamma != 0) uNow.add_(ChainSum(Leaves[i].sub(Centers[i]).Squared()), alpha: gamma / 2);
-                    if (wd != 0) uNow.add_(ChainSum(Leaves[i].Squared()), alpha: wd / 2);
+                    if (gamma != 0) uNow.add_(ChainSum(Leaves[i].sub(Centers[i]).Squared()), sHalfGamma);
+                    if (wd != 0) uNow.add_(ChainSum(Leaves[i].Squared()), sHalfWd);
                 }
             }
             if (malaNow)
@@ -145,9 +154,9 @@ internal sealed class SgmcmcEngine
                 // log q(a|b) = −‖a − b + (ε/2)∇U(b)‖²/(2ε). The forward term is the injected noise.
                 var back = zeros([C], ScalarType.Float32, dev);
                 for (int i = 0; i < Leaves.Count; i++)
-                    back.add_(ChainSum(prevW![i].sub(Leaves[i]).add_(drift![i], alpha: lr / 2).Squared()));
-                var logA = prevU!.sub(uNow!).sub_(back.div_(2 * lr)).add_(prevNoiseSq!.div(2 * lr));
-                malaBuf!.select(1, d).copy_(logA.clamp_max(0).exp_());
+                    back.add_(ChainSum(prevW![i].sub(Leaves[i]).add_(drift![i], sHalfLr).Squared()), Scalars.One);
+                var logA = prevU!.sub(uNow!).sub_(back.div_(sTwoLr)).add_(prevNoiseSq!.div(sTwoLr), Scalars.One);
+                malaBuf!.select(1, d).copy_(logA.clamp_max(Scalars.Zero).exp_());
             }
 
             switch (o.Sampler)
@@ -165,15 +174,14 @@ internal sealed class SgmcmcEngine
                     for (int i = 0; i < Leaves.Count; i++)
                     {
                         var noise = randn(Leaves[i].shape, Leaves[i].dtype, dev, generator: gen);
-                        if (noiseSq is not null) noiseSq.add_(ChainSum(noise.Squared()), alpha: lr * o.NoiseLevel * o.NoiseLevel);
-                        if (drift is not null) Leaves[i].add_(drift[i], alpha: -lr / 2).add_(noise, alpha: sqrtEps);
+                        if (noiseSq is not null) noiseSq.add_(ChainSum(noise.Squared()), sNoiseSq);
+                        if (drift is not null) Leaves[i].add_(drift[i], sMinusHalfLr).add_(noise, sNoise);
                         else
                         {
                             // Fused form of the same update: w(1 − εγ/2 − εδ/2) + (εγ/2)w* − (εnβ/2)∇L_B + √ε·σ·ξ.
-                            double shrink = 1 - lr * (gamma + wd) / 2;
-                            if (shrink != 1) Leaves[i].mul_(shrink);
-                            if (gamma != 0) Leaves[i].add_(Centers[i], alpha: lr * gamma / 2);
-                            Leaves[i].add_(grads[i], alpha: -lr * nb / 2).add_(noise, alpha: sqrtEps);
+                            if (shrink != 1) Leaves[i].mul_(sShrink);
+                            if (gamma != 0) Leaves[i].add_(Centers[i], sPull);
+                            Leaves[i].add_(grads[i], sGradStep).add_(noise, sNoise);
                         }
                     }
                     if (noiseSq is not null) { prevNoiseSq?.Dispose(); prevNoiseSq = noiseSq.MoveToOuterDisposeScope(); }
@@ -183,10 +191,10 @@ internal sealed class SgmcmcEngine
                     // pSGLD (Li et al. 2016): V ← αV + (1−α)g², G = 1/(√V + λ); w ← w − (ε/2)G⊙drift + N(0, εG).
                     for (int i = 0; i < Leaves.Count; i++)
                     {
-                        sqAvg![i].mul_(o.RmspropAlpha).addcmul_(grads[i], grads[i], value: 1 - o.RmspropAlpha);
-                        var g = sqAvg[i].sqrt().add_(o.RmspropEps).reciprocal_();
+                        sqAvg![i].mul_(sRmsAlpha).addcmul_(grads[i], grads[i], sRmsOneMinus);
+                        var g = sqAvg[i].sqrt().add_(sRmsEps).reciprocal_();
                         var noise = randn(Leaves[i].shape, Leaves[i].dtype, dev, generator: gen);
-                        Leaves[i].addcmul_(g, drift![i], value: -lr / 2).addcmul_(g.sqrt_(), noise, value: sqrtEps);
+                        Leaves[i].addcmul_(g, drift![i], sMinusHalfLr).addcmul_(g.sqrt_(), noise, sNoise);
                     }
                     break;
                 case SamplerKind.Sgnht:
@@ -200,11 +208,11 @@ internal sealed class SgmcmcEngine
                         var u = momentum![i];
                         var a = ChainDim ? alpha.view(Enumerable.Repeat(1L, (int)u.dim()).Select((v, k) => k == 0 ? C : v).ToArray()) : alpha;
                         var noise = randn(u.shape, u.dtype, dev, generator: gen);
-                        u.sub_(u.mul(a)).add_(drift![i], alpha: -lr).add_(noise, alpha: Math.Sqrt(2 * o.DiffusionFactor * lr) * o.NoiseLevel);
-                        Leaves[i].add_(u);
-                        kinetic.add_(ChainSum(u.Squared()));
+                        u.sub_(u.mul(a)).add_(drift![i], sMinusLr).add_(noise, sDiffusion);
+                        Leaves[i].add_(u, Scalars.One);
+                        kinetic.add_(ChainSum(u.Squared()), Scalars.One);
                     }
-                    thermostat!.add_(kinetic.div_(Math.Max(MovingCount, 1)).sub_(lr));
+                    thermostat!.add_(kinetic.mul_(sPerParam).sub_(sLr), Scalars.One);
                     break;
                 }
             }
