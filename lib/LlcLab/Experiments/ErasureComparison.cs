@@ -102,6 +102,33 @@ public static class ErasureComparison
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Per-method verdict lines computed from the outcomes: accuracy removed (points, and as a share of the above-chance
+    /// accuracy), edit size relative to LEACE's, whether the probe ends within <paramref name="chanceTolerance"/> of
+    /// chance; then which of the methods that reach chance has the smallest edit (LEACE's minimality claim, Belrose et
+    /// al. 2023 Thm 4.1, concerns exactly this among erasers that zero the cross-covariance).
+    /// </summary>
+    public static string Verdicts(IReadOnlyList<ErasureOutcome> outcomes, double chanceTolerance = 0.03)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var sb = new StringBuilder();
+        var leace = outcomes.FirstOrDefault(o => o.Method == "leace");
+        foreach (var o in outcomes)
+        {
+            double above = o.ProbeAccuracyBefore - o.Chance;
+            string share = above > 1e-9 ? FormattableString.Invariant($" ({o.AccuracyRemoved / above:P0} of the above-chance accuracy)") : "";
+            string rel = leace is not null && leace.MeanSquaredEdit > 0 ? FormattableString.Invariant($", edit {o.MeanSquaredEdit / leace.MeanSquaredEdit:F2}× LEACE's") : "";
+            bool atChance = o.ProbeAccuracyAfter <= o.Chance + chanceTolerance;
+            sb.AppendLine(FormattableString.Invariant(
+                $"{o.Method,-9} removes {100 * o.AccuracyRemoved,5:F1} points{share}{rel}, rank {o.Rank}; probe {(atChance ? "at chance" : $"still {100 * (o.ProbeAccuracyAfter - o.Chance):F1} points above chance")}."));
+        }
+        var reach = outcomes.Where(o => o.ProbeAccuracyAfter <= o.Chance + chanceTolerance).OrderBy(o => o.MeanSquaredEdit).ToList();
+        sb.Append(reach.Count == 0
+            ? FormattableString.Invariant($"Verdict: no method brings the held-out probe within {100 * chanceTolerance:F0} points of chance.")
+            : FormattableString.Invariant($"Verdict: of the {reach.Count} method(s) within {100 * chanceTolerance:F0} points of chance ({string.Join(", ", reach.Select(o => o.Method))}), {reach[0].Method} has the smallest edit."));
+        return sb.ToString();
+    }
+
     /// <summary>Tidy rows: probe_accuracy_before/after, chance, mean_squared_edit, rank per method.</summary>
     public static IEnumerable<ResultRow> ToRows(IEnumerable<ErasureOutcome> outcomes, string experiment, string model, string? layer = null, long? seed = null)
     {
