@@ -15,7 +15,7 @@ public sealed record ArchitectureSweepOptions
         "mlp:64-16-10:relu", "mlp:64-32-10:relu", "mlp:64-64-10:relu", "mlp:64-128-10:relu", "mlp:64-256-10:relu",
         "mlp:64-64-64-10:relu", "mlp:64-64-64-64-10:relu",
         "cnn:digits:4:fc16", "cnn:digits:8:fc32",
-        "transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23", "transformer:vocab=24,d=16,heads=2,layers=1,seq=3,out=23",
+        "transformer:vocab=24,d=8,heads=2,layers=2,seq=3,out=23", "transformer:vocab=24,d=16,heads=2,layers=2,seq=3,out=23",
     };
     /// <summary>Concept erased: the parity of the label (digit parity; (a + b) mod p parity for the transformer).</summary>
     public string Concept { get; init; } = "parity";
@@ -50,7 +50,7 @@ public sealed record ArchitectureSweepOptions
     public static ArchitectureSweepOptions QuickMode { get; } = new()
     {
         Quick = true, Seeds = new long[] { 0 }, Control = false, FineTuneMaxEpochs = 60, FineTunePatience = 5,
-        Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "cnn:digits:8:fc32", "transformer:vocab=24,d=16,heads=2,layers=1,seq=3,out=23" },
+        Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "cnn:digits:8:fc32", "transformer:vocab=24,d=8,heads=2,layers=2,seq=3,out=23" },
     };
 }
 
@@ -91,7 +91,7 @@ public static class ArchitectureSweepExperiment
                     table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
                     table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(net.Activations(layer, task.Train.X), z, seed).Accuracy, proc, seed, step, layer));
                     log?.WriteLine(FormattableString.Invariant(
-                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {r.Diagnostics.MalaAcceptance ?? double.NaN:F2}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(AtMinimum(r) ? "" : "  [not a local minimum]")}"));
+                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(AtMinimum(r) ? "" : "  [not a local minimum]")}"));
                 }
                 void FineTune(Network net, string proc, long step)
                 {
