@@ -89,7 +89,8 @@ public static class ArchitectureSweepExperiment
                     table.Add(LlcRows.From(r, Name, arch, proc, seed, step, layer));
                     table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layer));
                     table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
-                    table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(net.Activations(layer, task.Train.X), z, seed).Accuracy, proc, seed, step, layer));
+                    using (var h = net.Activations(layer, task.Train.X))
+                        table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(h, z, seed).Accuracy, proc, seed, step, layer));
                     log?.WriteLine(FormattableString.Invariant(
                         $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(AtMinimum(r) ? "" : "  [not a local minimum]")}"));
                 }

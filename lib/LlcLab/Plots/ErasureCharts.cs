@@ -43,4 +43,16 @@ public static class ErasureCharts
             Name: $"chance ({t.Name})", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("gray")));
         return ChartStyle.Combine(new[] { lines }.Concat(chances)).WithTitles(title, "INLP round (directions projected out so far)", "held-out probe accuracy");
     }
+
+    /// <summary>
+    /// Accuracy removed (probe before − after, in points; y) vs the mean edit length mean ‖x′ − x‖ (x), one series per
+    /// representation and one labelled point per method: the trade-off the methods make (top-left is best).
+    /// </summary>
+    public static GenericChart RemovedVsEdit(IReadOnlyList<(string Name, IReadOnlyList<ErasureOutcome> Outcomes)> sets, string title = "Accuracy removed vs size of the edit")
+    {
+        if (sets is null || sets.Count == 0 || sets.Any(t => t.Outcomes.Count == 0)) throw new ArgumentException("Give at least one non-empty set of erasure outcomes.", nameof(sets));
+        var series = sets.Select(t => new Series(t.Name, t.Outcomes.Select(o => o.MeanEditNorm).ToArray(), t.Outcomes.Select(o => 100 * o.AccuracyRemoved).ToArray(),
+            Labels: t.Outcomes.Select(o => o.Method).ToArray())).ToList();
+        return EffectCharts.Scatter(series, title, "mean edit length ‖x′ − x‖", "probe accuracy removed (points)", zeroLine: true);
+    }
 }

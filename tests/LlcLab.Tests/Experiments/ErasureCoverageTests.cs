@@ -23,6 +23,11 @@ public class ErasureCoverageTests
         // RLACE (rank 1, approximate) must remove a real part of the concept, with a rank-1 edit.
         Assert.Equal(1, rlace.Rank);
         Assert.True(rlace.ProbeAccuracyAfter < rlace.ProbeAccuracyBefore - 0.05, $"RLACE: {rlace.ProbeAccuracyBefore} → {rlace.ProbeAccuracyAfter}");
+        foreach (var q in o)
+        {
+            // Jensen: mean ‖x′ − x‖ ≤ √(mean ‖x′ − x‖²), and every method edits something.
+            Assert.True(q.MeanEditNorm > 0 && q.MeanEditNorm <= Math.Sqrt(q.MeanSquaredEdit) + 1e-9, $"{q.Method}: {q.MeanEditNorm} vs {q.MeanSquaredEdit}");
+        }
         var verdicts = ErasureComparison.Verdicts(o);
         Assert.Contains("leace has the smallest edit", verdicts);
         Assert.Contains("rlace", verdicts);
