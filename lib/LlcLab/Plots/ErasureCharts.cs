@@ -27,4 +27,32 @@ public static class ErasureCharts
             Name: "before erasure", LineDash: StyleParam.DrawingStyle.Dot, LineColor: Color.fromString("black"));
         return ChartStyle.Combine(pts, chance, before).WithTitles(title, "mean squared edit ‖x′ − x‖² (log)", "probe accuracy after erasure", logX: true);
     }
+
+    /// <summary>
+    /// INLP step by step: held-out probe accuracy (y) after each projection round (x; 0 = before erasure), one line per
+    /// representation, with the chance level of the first trace as a dashed reference. Hover shows the rank removed.
+    /// </summary>
+    public static GenericChart InlpTrace(IReadOnlyList<(string Name, IReadOnlyList<InlpTracePoint> Trace)> traces, string title = "INLP: probe accuracy vs projection rounds")
+    {
+        if (traces is null || traces.Count == 0 || traces.Any(t => t.Trace.Count == 0)) throw new ArgumentException("Give at least one non-empty INLP trace.", nameof(traces));
+        var series = traces.Select(t => new Series(t.Name, t.Trace.Select(p => (double)p.Iteration).ToArray(), t.Trace.Select(p => p.ProbeAccuracy).ToArray(),
+            Labels: t.Trace.Select(p => $"rank {p.Rank}").ToArray())).ToList();
+        var lines = EffectCharts.Lines(series, title, "INLP round (directions projected out so far)", "held-out probe accuracy");
+        double maxX = traces.Max(t => t.Trace[^1].Iteration);
+        var chances = traces.Select(t => Plotly.NET.CSharp.Chart.Line<double, double, string>(new[] { 0.0, Math.Max(1, maxX) }, new[] { t.Trace[0].Chance, t.Trace[0].Chance },
+            Name: $"chance ({t.Name})", LineDash: StyleParam.DrawingStyle.Dash, LineColor: Color.fromString("gray")));
+        return ChartStyle.Combine(new[] { lines }.Concat(chances)).WithTitles(title, "INLP round (directions projected out so far)", "held-out probe accuracy");
+    }
+
+    /// <summary>
+    /// Accuracy removed (probe before − after, in points; y) vs the mean edit length mean ‖x′ − x‖ (x), one series per
+    /// representation and one labelled point per method: the trade-off the methods make (top-left is best).
+    /// </summary>
+    public static GenericChart RemovedVsEdit(IReadOnlyList<(string Name, IReadOnlyList<ErasureOutcome> Outcomes)> sets, string title = "Accuracy removed vs size of the edit")
+    {
+        if (sets is null || sets.Count == 0 || sets.Any(t => t.Outcomes.Count == 0)) throw new ArgumentException("Give at least one non-empty set of erasure outcomes.", nameof(sets));
+        var series = sets.Select(t => new Series(t.Name, t.Outcomes.Select(o => o.MeanEditNorm).ToArray(), t.Outcomes.Select(o => 100 * o.AccuracyRemoved).ToArray(),
+            Labels: t.Outcomes.Select(o => o.Method).ToArray())).ToList();
+        return EffectCharts.Scatter(series, title, "mean edit length ‖x′ − x‖", "probe accuracy removed (points)", zeroLine: true);
+    }
 }

@@ -1,0 +1,91 @@
+using LlcLab.Experiments;
+using LlcLab.IO;
+using LlcLab.Models;
+using Xunit;
+
+namespace LlcLab.Tests.Experiments;
+
+/// <summary>The RQ3 sweep over families: tasks, the upstream/downstream split used by the fine-tuning, exclusion by diagnostics.</summary>
+public class ArchitectureSweepTests
+{
+    [Theory]
+    [InlineData("mlp:64-16-10:relu", "h1", new[] { "0.weight", "0.bias" })]
+    [InlineData("cnn:digits:4:fc8", "conv1", new[] { "1.weight", "1.bias" })]
+    public void UpstreamParameters_AreThoseBeforeTheErasedLayer(string arch, string layer, string[] expected)
+    {
+        using var net = Network.Create(arch, seed: 1);
+        var x = TorchSharp.torch.rand([16, 64]);
+        Assert.Equal(expected.OrderBy(s => s), ArchitectureSweepExperiment.UpstreamParameters(net, layer, x).OrderBy(s => s));
+    }
+
+    [Fact]
+    public void UpstreamParameters_OfATransformerBlockExcludeTheReadOut()
+    {
+        using var net = Network.Create("transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23", seed: 1);
+        var x = LlcLab.Data.Sequences.ModularAddition(23).X.narrow(0, 0, 16).to(TorchSharp.torch.ScalarType.Float32);
+        var up = ArchitectureSweepExperiment.UpstreamParameters(net, "block1", x);
+        Assert.Contains("embed.weight", up);
+        Assert.Contains("blocks.0.mlp.2.weight", up);
+        Assert.DoesNotContain("unembed.weight", up);
+        Assert.DoesNotContain("unembed.bias", up);
+    }
+
+    [Fact]
+    public void Sweep_KeepsTheConceptErasedThroughFineTuning_AndRecordsDiagnostics()
+    {
+        var o = ArchitectureSweepOptions.QuickMode with
+        {
+            Archs = new[] { "mlp:64-16-10:relu", "transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23" }, Inserted = false,
+            FineTuneMaxEpochs = 10, ComputeMala = false,
+            Sgld = new LlcLab.Sampling.SgldOptions { Lr = 1e-4, Localization = 100, Chains = 2, Draws = 40, BurnIn = 20, BatchSize = 256 },
+        };
+        var r = ArchitectureSweepExperiment.Run(o);
+        foreach (var arch in o.Archs)
+        {
+            Assert.True(r.Stat("parameters", "none", model: arch).Mean > 100);
+            // Only weights after the erased layer were trained, so LEACE's in-sample guarantee still holds at that layer.
+            double probeBefore = r.Stat("probe_accuracy", "none", model: arch).Mean;
+            double probeAfter = r.Stat("probe_accuracy", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
+            Assert.True(probeAfter < 0.6 && probeAfter < probeBefore, $"{arch}: parity probe {probeBefore} → {probeAfter}");
+            Assert.Single(r.Rows("at_minimum", ArchitectureSweepExperiment.FineTuned, model: arch));
+            Assert.Single(r.Rows("finetune_epochs", ArchitectureSweepExperiment.FineTuned, model: arch));
+        }
+        var s = ArchitectureSummaries.From(r);
+        Assert.Equal(new[] { "mlp", "transformer" }, s.Select(q => q.Family));
+        Assert.Contains("mlp:64-16-10:relu", ArchitectureSummaries.ToText(s));
+    }
+
+    [Fact]
+    public void Summaries_ExcludePairsFlaggedAsNotAtAMinimum()
+    {
+        var t = new ResultsTable();
+        const string N = ArchitectureSweepExperiment.Name, M = "mlp:2-3-2:relu";
+        foreach (long seed in new long[] { 0, 1, 2 })
+        {
+            t.Add(LlcRows.Metric(N, M, "parameters", 17, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "llc", 5 + seed, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "at_minimum", 1, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "llc", 7 + seed, ArchitectureSweepExperiment.FineTuned, seed, 100));
+            t.Add(LlcRows.Metric(N, M, "at_minimum", seed == 2 ? 0 : 1, ArchitectureSweepExperiment.FineTuned, seed, 100));
+        }
+        var s = Assert.Single(ArchitectureSummaries.From(new ExperimentResult(N, t)));
+        Assert.Equal(2, s.ValidSeeds);
+        Assert.Equal(1, s.ExcludedSeeds);
+        Assert.Equal(2.0, s.Delta!.Mean, 10);
+        Assert.Equal(5.5, s.Before, 10);                      // mean of seeds 0 and 1 only
+        Assert.Null(s.DeltaControl);
+        Assert.Equal("mlp", s.Family);
+    }
+
+    [Fact]
+    public void TransformerTask_FitsModularAddition_AndRejectsAWrongVocabulary()
+    {
+        using var task = ArchitectureTask.Create("transformer:vocab=24,d=16,heads=2,layers=1,seq=3,out=23", seed: 0, quick: true);
+        Assert.Equal("transformer", task.Family);
+        Assert.Equal("block1", task.Layer);
+        Assert.True(task.TrainAccuracy > 0.9, task.ToString());
+        Assert.Equal(TorchSharp.torch.ScalarType.Float32, task.SamplingX.dtype);
+        var e = Assert.Throws<ArgumentException>(() => ArchitectureTask.Create("transformer:vocab=12,seq=3", 0, true));
+        Assert.Contains("vocab=24", e.Message);
+    }
+}
