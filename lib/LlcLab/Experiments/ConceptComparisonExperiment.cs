@@ -37,7 +37,7 @@ public sealed record ConceptComparisonOptions
 /// properties: held-out probe accuracy before erasure (how linearly available it is), mutual information with the label
 /// (how task-relevant it is, bits), and the rank of the edit. λ̂ is defined only at a local minimum (Lau et al. 2023), and
 /// the trained weights are not one once the eraser is inserted, so the base model and each erased model are fine-tuned to
-/// a minimum (<see cref="Stationarity.FineTuneToMinimum"/>, eraser held fixed). Rows: procedure "none" (step 0),
+/// a minimum (<see cref="Stationarity"/>.FineTuneToMinimum, eraser held fixed). Rows: procedure "none" (step 0),
 /// "leace:&lt;concept&gt;" (step 100, inserted and re-minimised) and "leace-nofinetune:&lt;concept&gt;" (step 100, inserted
 /// as is); every λ̂ row has "llc_valid" and "llc_grad_bias_bound" companions (<see cref="LlcRows.Validity"/>).
 /// </summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace LlcLab.Experiments;
 
-/// <summary>Outcome of <see cref="Stationarity.FineTuneToMinimum"/>.</summary>
+/// <summary>Outcome of <see cref="Stationarity"/>.FineTuneToMinimum.</summary>
 /// <param name="Steps">Full-batch optimizer steps taken.</param>
 /// <param name="GradNormBefore">‖∇L_n(w)‖ before fine-tuning.</param>
 /// <param name="GradNormAfter">‖∇L_n(w)‖ after fine-tuning.</param>
@@ -61,11 +61,17 @@ public static class Stationarity
     public static FineTuneOutcome FineTuneToMinimum(Network net, Dataset data, SgldOptions sgld, double tolerance = DefaultTolerance,
         int maxSteps = 2000, double lr = 1e-3, OptimizerKind optimizer = OptimizerKind.Adam, double momentum = 0.9)
     {
-        ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(data);
+        return FineTuneToMinimum(net, data.X, data.Y, sgld, tolerance, maxSteps, lr, optimizer, momentum);
+    }
+
+    /// <summary>As <see cref="FineTuneToMinimum(Network, Dataset, SgldOptions, double, int, double, OptimizerKind, double)"/> on (x, y).</summary>
+    public static FineTuneOutcome FineTuneToMinimum(Network net, Tensor x, Tensor y, SgldOptions sgld, double tolerance = DefaultTolerance,
+        int maxSteps = 2000, double lr = 1e-3, OptimizerKind optimizer = OptimizerKind.Adam, double momentum = 0.9)
+    {
+        ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(sgld);
         if (maxSteps < 0) throw new ArgumentException($"maxSteps must be ≥ 0, got {maxSteps}.", nameof(maxSteps));
-        var x = data.X; var y = data.Y;
         double nb = sgld.ResolveNBeta(x.shape[0]);
         double target = GradNormTarget(nb, sgld.Localization, tolerance);
         var (loss0, g0) = LossAndGradNorm(net, x, y);
