@@ -98,12 +98,12 @@ public sealed class DigitsTask : IDisposable
     /// smaller ε than the original: at ε = 2e-4 their acceptance falls to ≈ 0.7 and λ̂ is inflated 2–4×); λ̂ flat in ε
     /// (within ≈ 5% from 3e-5 to 1e-4 on the original model); no draws below L(w*). Full batch because with minibatches
     /// the MALA ratio compares losses on different batches and reads ≈ 0.6 at any ε (minibatch noise, not step size).
-    /// The chains relax on a time scale of 2/(εγ) = 400 steps along flat directions, hence burn-in 500 and 1,000 draws; quick
+    /// The chains relax on a time scale of 2/(εγ) = 400 steps along flat directions, hence burn-in 500 and 800 draws (4 chains; sized so notebook 03's full run stays near 20 min on 2 cores); quick
     /// mode (2 chains × 200 draws after 200 steps) is partly relaxed and reads ≈ 10% low, the same for every condition.
     /// </summary>
     public static SgldOptions DefaultSgld(bool quick) => quick
         ? new SgldOptions { Lr = 5e-5, Localization = 100, Chains = 2, Draws = 200, BurnIn = 200, BatchSize = null }
-        : new SgldOptions { Lr = 5e-5, Localization = 100, Chains = 4, Draws = 1000, BurnIn = 500, BatchSize = null };
+        : new SgldOptions { Lr = 5e-5, Localization = 100, Chains = 4, Draws = 800, BurnIn = 500, BatchSize = null };
 
     /// <summary>Hidden activations of the trained model at <paramref name="layer"/> ("h1", …) for inputs x.</summary>
     public Tensor Activations(string layer, Tensor x)

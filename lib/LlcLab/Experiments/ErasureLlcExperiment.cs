@@ -24,7 +24,7 @@ public sealed record ErasureLlcOptions
     /// <summary>Cap on full-batch fine-tuning steps (a run that hits it is reported as not converged).</summary>
     public int MaxFineTuneSteps { get; init; } = 3000;
     /// <summary>INLP projections traced one by one (0: skip the INLP trace).</summary>
-    public int InlpIterations { get; init; } = 8;
+    public int InlpIterations { get; init; } = 6;
     /// <summary>Whether to add weight-restricted (next layer) and data-restricted (concept = 0 / 1) LLCs.</summary>
     public bool Restricted { get; init; } = true;
     /// <summary>Whether to scrub every hidden layer in turn (concept scrubbing), estimating after each.</summary>
