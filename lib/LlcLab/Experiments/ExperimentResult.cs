@@ -44,6 +44,32 @@ public sealed class ExperimentResult
         return Stats.Summarize(d);
     }
 
+    /// <summary>
+    /// <see cref="Delta"/> over the seeds whose λ̂ rows at both stages passed the minimum check (companion metric
+    /// <c>{metric}_valid</c> = 1, see <see cref="LlcRows.Validity"/>); a stage without validity rows counts as valid.
+    /// Returns null when no seed qualifies, plus how many paired seeds were excluded.
+    /// </summary>
+    public (Summary? Delta, int Used, int Excluded) DeltaValid(string metric, (string Procedure, long? Step) a, (string Procedure, long? Step) b,
+        string? model = null, string? layer = null, string? dataSubset = null)
+    {
+        Dictionary<long, double> Values((string Procedure, long? Step) s) =>
+            Rows(metric, s.Procedure, s.Step, model, layer, dataSubset).Where(r => r.Seed is not null).ToDictionary(r => r.Seed!.Value, r => r.Value);
+        Dictionary<long, bool> Valid((string Procedure, long? Step) s) =>
+            Rows(metric + "_valid", s.Procedure, s.Step, model, layer, dataSubset).Where(r => r.Seed is not null).ToDictionary(r => r.Seed!.Value, r => r.Value > 0.5);
+        var (va, vb, oka, okb) = (Values(a), Values(b), Valid(a), Valid(b));
+        var seeds = va.Keys.Intersect(vb.Keys).Order().ToList();
+        var used = seeds.Where(s => oka.GetValueOrDefault(s, true) && okb.GetValueOrDefault(s, true)).ToList();
+        var d = used.Select(s => vb[s] - va[s]).ToArray();
+        return (d.Length == 0 ? null : Stats.Summarize(d), used.Count, seeds.Count - used.Count);
+    }
+
+    /// <summary>Number of <paramref name="metric"/> rows whose <c>{metric}_valid</c> companion is 0, and the number with a companion.</summary>
+    public (int Invalid, int Checked) ValidityCount(string metric = "llc", string? procedure = null)
+    {
+        var v = Rows(metric + "_valid", procedure).ToList();
+        return (v.Count(r => r.Value < 0.5), v.Count);
+    }
+
     /// <summary>Writes the rows as CSV and JSON under the results folder (<c>{fileStem}.csv</c>, <c>{fileStem}.json</c>); returns the CSV path.</summary>
     public string Save(string fileStem)
     {

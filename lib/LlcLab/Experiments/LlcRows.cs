@@ -23,4 +23,16 @@ public static class LlcRows
         Experiment = experiment, Model = model, Procedure = procedure, Seed = seed, Step = step, Metric = metric,
         Value = value, Std = std, Layer = layer, DataSubset = dataSubset,
     };
+
+    /// <summary>
+    /// The validity companions of an "llc…" row: <c>{metric}_valid</c> (1 when w* passes <see cref="LlcValidity.AtMinimum"/>,
+    /// else 0) and <c>{metric}_grad_bias_bound</c> ((nβ‖∇L(w*)‖)²/2γ, see <see cref="Stationarity"/>), keyed like the λ̂ row.
+    /// </summary>
+    public static IEnumerable<ResultRow> Validity(LlcResult r, double gradNorm, string experiment, string model, string procedure = "none",
+        long? seed = null, long? step = null, string? layer = null, string? dataSubset = null, string metric = "llc")
+    {
+        double bound = Stationarity.BiasBound(gradNorm, r.NBeta, r.Options.Localization);
+        yield return Metric(experiment, model, metric + "_valid", LlcValidity.AtMinimum(r, bound) ? 1 : 0, procedure, seed, step, layer, dataSubset);
+        yield return Metric(experiment, model, metric + "_grad_bias_bound", bound, procedure, seed, step, layer, dataSubset);
+    }
 }

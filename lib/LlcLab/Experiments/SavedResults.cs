@@ -49,7 +49,7 @@ public static class SavedResults
     public static ExperimentResult ComputeSmall(string experiment) => experiment switch
     {
         ErasureLlcExperiment.Name => ErasureLlcExperiment.Run(ErasureLlcOptions.QuickMode with
-        { Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 }, Restricted = false, LayerByLayer = false, FineTuneEpochs = 3 }),
+        { Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 }, Restricted = false, LayerByLayer = false, InlpIterations = 0 }),
         ConceptComparisonExperiment.Name => ConceptComparisonExperiment.Run(ConceptComparisonOptions.QuickMode with
         { Seeds = new long[] { 0, 1 }, Concepts = new[] { "parity", "label", "random" } }),
         ArchitectureSweepExperiment.Name => ArchitectureSweepExperiment.Run(ArchitectureSweepOptions.QuickMode with
