@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using LlcLab.Erasure;
 using LlcLab.IO;
 using LlcLab.Models;
@@ -140,7 +141,7 @@ public static class ArchitectureSweepExperiment
         var ps = net.ParameterTensors().Select(p => p.detach().unsqueeze(0).requires_grad_(true)).ToList();
         var xs = x.narrow(0, 0, Math.Min(32, x.shape[0])).to(net.Device);
         var h = net.Layered.Features(net.Layered.ForwardRange(ps, xs, 0, i), i);
-        h.square().sum().backward();
+        h.Squared().sum().backward();
         var names = new HashSet<string>();
         for (int k = 0; k < ps.Count; k++)
             if (ps[k].grad is { } g && g.abs().sum().item<float>() > 0) names.Add(net.ParameterInfos[k].Name);

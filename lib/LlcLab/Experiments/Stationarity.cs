@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using LlcLab.Data;
 using LlcLab.Models;
 using LlcLab.Sampling;
@@ -39,7 +40,7 @@ public static class Stationarity
         foreach (var p in ps) p.grad?.zero_();
         var l = Losses.Compute(Losses.For(y), net.Module.call(x), y);
         var grads = autograd.grad([l], ps.Select(p => (Tensor)p).ToList());
-        double sq = grads.Sum(g => g.square().sum().item<float>());
+        double sq = grads.Sum(g => g.Squared().sum().item<float>());
         return (l.item<float>(), Math.Sqrt(sq));
     }
 
@@ -89,7 +90,7 @@ public static class Stationarity
                 var l = Losses.Compute(kind, net.Module.call(x), y);
                 l.backward();
                 double sq = 0;
-                foreach (var p in ps) if (p.grad is { } g) sq += g.square().sum().item<float>();
+                foreach (var p in ps) if (p.grad is { } g) sq += g.Squared().sum().item<float>();
                 gNow = Math.Sqrt(sq); lossNow = l.item<float>();
                 if (gNow <= target) break;
                 opt.step();
