@@ -28,3 +28,36 @@ public class CalibrationSweepTests
         Assert.Equal(3, rows.Count(r => r.Metric == "diverged"));
     }
 }
+
+public class LocalizationSensitivityTests
+{
+    [Fact]
+    public void DifferenceOfTwoRegularModels_IsHalfTheirDimensionGap_AtEveryWeakLocalization_WhileStrongLocalizationShrinksBoth()
+    {
+        // mlp:4-3 (d = 15) and mlp:6-3 (d = 21): λ = d/2, Δ = 3 whenever γ ≪ nβ·curvature (≈ nβ here); at γ = 20·nβ the
+        // localization term dominates every direction and pulls both λ̂ (and Δ) down — the case the notebooks must detect.
+        const int n = 2000;
+        double nb = SgldOptions.DefaultNBeta(n);
+        using var a = LinearTruth.Regular(4, 3, n, seed: 5);
+        using var b = LinearTruth.Regular(6, 3, n, seed: 6);
+        var lrs = new[] { 0.0125 / nb, 0.025 / nb };
+        var gammas = new[] { 1.0, 10.0, 20 * nb };
+        var o = new SgldOptions { Chains = 4, Draws = 1500, BurnIn = 300, Seed = 3 };
+        var sa = CalibrationSweep.Run(a.Model, a.X, a.Y, lrs, gammas, o, name: "small");
+        var sb = CalibrationSweep.Run(b.Model, b.X, b.Y, lrs, gammas, o, name: "large");
+        var both = new SweepResult(sa.Cells.Concat(sb.Cells).ToList(), null, CalibrationSweep.RuleText);
+        var s = LocalizationSensitivity.Compute(both, "small", "large", fallbackLr: lrs[1]);
+        Assert.Equal(3, s.Points.Count);
+        foreach (var p in s.Points.Take(2))
+        {
+            Assert.True(p.PassesRule, $"γ = {p.Localization}: expected the rule to accept ε = {p.Lr}");
+            Assert.Equal(lrs[1], p.Lr);
+            Assert.True(Math.Abs(p.Delta - 3) <= Math.Max(0.6, 3 * p.DeltaStandardError), $"γ = {p.Localization}: Δ = {p.Delta} ± {p.DeltaStandardError}, expected 3; {s}");
+            Assert.InRange(p.LlcA, 7.5 * 0.85, 7.5 * 1.15);
+        }
+        var strong = s.Points[2];
+        Assert.True(strong.LlcA < 0.5 * 7.5 && strong.LlcB < 0.5 * 10.5, $"strong γ: {strong}");
+        Assert.True(s.LlcFoldA > 2 && s.DeltaRelativeSpread > 0.5, s.ToString());
+        Assert.Throws<ArgumentException>(() => LocalizationSensitivity.Compute(both, "small", "nope", lrs[1]));
+    }
+}
