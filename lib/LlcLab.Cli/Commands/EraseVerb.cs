@@ -26,7 +26,7 @@ public sealed class EraseVerb : IVerb
         var strength = new Option<double>("--strength") { Description = "Erasure strength t in [0, 1]: x − t·(x − r(x)).", DefaultValueFactory = _ => 1.0 };
         var shrink = new Option<string>("--shrinkage") { Description = "Σ_XX estimator for leace: none | oas | optimal.", DefaultValueFactory = _ => "none" };
         var rank = new Option<int>("--rank") { Description = "Dimensions removed by rlace.", DefaultValueFactory = _ => 1 };
-        var iters = new Option<int>("--iterations") { Description = "Maximum rounds (inlp) or steps (rlace).", DefaultValueFactory = _ => 0 };
+        var iters = new Option<int>("--iterations") { Description = "Maximum rounds (inlp) or alternating steps (rlace; default 75000, with early stop at chance).", DefaultValueFactory = _ => 0 };
         var seed = new Option<long>("--seed") { Description = "Seed (probe splits for inlp, initialisation for rlace).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("erase", "Fit a linear concept eraser (LEACE and peers) and erase the concept from features.")
@@ -113,7 +113,7 @@ public sealed class EraseVerb : IVerb
             "orth" or "sal" => Leace.FitOrthogonal(x, z),
             "meandiff" => MeanDifference.Fit(x, z),
             "inlp" => Inlp.Fit(x, z, new InlpOptions(MaxIterations: iterations > 0 ? iterations : 20, Probe: ProbeOptions.Default with { Seed = seed })).Eraser,
-            "rlace" => Rlace.Fit(x, z, new RlaceOptions(Rank: rank, Iterations: iterations > 0 ? iterations : 300, Seed: seed)).Eraser,
+            "rlace" => Rlace.Fit(x, z, iterations > 0 ? new RlaceOptions(Rank: rank, Iterations: iterations, Seed: seed) : new RlaceOptions(Rank: rank, Seed: seed)).Eraser,
             _ => throw new ArgumentException($"Unknown --method '{method}'. Use leace, orth, meandiff, oracle, inlp or rlace."),
         };
     }

@@ -20,9 +20,9 @@ public class ErasureCoverageTests
         Assert.True(inlp.ProbeAccuracyAfter < inlp.Chance + 0.06, $"INLP leaves {inlp.ProbeAccuracyAfter} (chance {inlp.Chance})");
         Assert.True(inlp.Rank >= 1);
         Assert.True(inlp.MeanSquaredEdit >= leace.MeanSquaredEdit, "LEACE's edit is minimal among erasers that reach chance");
-        // RLACE (rank 1, approximate) must remove a real part of the concept, with a rank-1 edit.
+        // RLACE (rank 1): a rank-1 orthogonal projection reaching chance exists (the mean-difference one), and the game must find it.
         Assert.Equal(1, rlace.Rank);
-        Assert.True(rlace.ProbeAccuracyAfter < rlace.ProbeAccuracyBefore - 0.05, $"RLACE: {rlace.ProbeAccuracyBefore} → {rlace.ProbeAccuracyAfter}");
+        Assert.True(rlace.ProbeAccuracyAfter <= rlace.Chance + 0.03, $"RLACE: {rlace.ProbeAccuracyBefore} → {rlace.ProbeAccuracyAfter} (chance {rlace.Chance})");
         foreach (var q in o)
         {
             // Jensen: mean ‖x′ − x‖ ≤ √(mean ‖x′ − x‖²), and every method edits something.
