@@ -46,22 +46,29 @@ public sealed record ArchitectureSweepOptions
     /// <summary>Compute the MALA acceptance of the estimates the verdicts use (before, and after erasure + fine-tuning); it costs
     /// up to 2× sampling time for the CNN, so the descriptive inserted and control estimates skip it.</summary>
     public bool ComputeMala { get; init; } = true;
+    /// <summary>Cap on the full-batch steps that take each model to a minimum before its λ̂ (<see cref="Stationarity.FineTuneToMinimum(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions, double, int, double, OptimizerKind, double)"/>,
+    /// gradient bias bound (nβ‖∇L‖)²/2γ ≤ 0.25).</summary>
+    public int MaxPolishSteps { get; init; } = 2000;
 
     /// <summary>CI-sized: two MLPs, one CNN, one transformer, one seed, no control.</summary>
     public static ArchitectureSweepOptions QuickMode { get; } = new()
     {
-        Quick = true, Seeds = new long[] { 0 }, Control = false, FineTuneMaxEpochs = 60, FineTunePatience = 5,
+        Quick = true, Seeds = new long[] { 0 }, Control = false, FineTuneMaxEpochs = 60, FineTunePatience = 5, MaxPolishSteps = 600,
         Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "cnn:digits:8:fc32", "transformer:vocab=24,d=8,heads=2,layers=2,seq=3,out=23" },
     };
 }
 
 /// <summary>
-/// RQ3: the RQ1 protocol across architectures and sizes. Per architecture and seed: train → λ̂ (procedure <c>none</c>, step 0) →
-/// fit LEACE on the first hidden layer → insert it as a fixed layer → λ̂ (<c>leace-inserted</c>, step 100) → fine-tune with the
-/// eraser in place until the loss plateaus → λ̂ (<c>leace-finetuned</c>, step 100); optionally the control <c>none-finetuned</c>
-/// (the un-erased model fine-tuned by the same rule). Every estimate also writes its diagnostics as rows (<c>mala_acceptance</c>,
-/// <c>fraction_below_init_loss</c>, <c>r_hat</c>, <c>at_minimum</c> = 0 when the estimator says w* is not a local minimum).
-/// The metric <c>parameters</c> carries the parameter count so ΔLLC can be plotted against it.
+/// RQ3: the RQ1 protocol across architectures and sizes. Per architecture and seed: train → take the model to a minimum (full-batch,
+/// gradient bias bound ≤ 0.25, as in notebooks 03–06) → λ̂ (procedure <c>none</c>, step 0) → fit LEACE on the first hidden layer → insert
+/// it as a fixed layer → λ̂ (<c>leace-inserted</c>, step 100; descriptive, not a minimum) → fine-tune the layers downstream of the eraser
+/// until the loss plateaus, then take the whole network (eraser fixed) to a minimum → λ̂ (<c>leace-finetuned</c>, step 100); optionally
+/// the control <c>none-finetuned</c> (the un-erased model through the same fine-tuning and minimisation). Every estimate writes the minimum
+/// check of <see cref="LlcValidity"/> (<c>llc_valid</c>, <c>llc_grad_bias_bound</c>) and its diagnostics (<c>mala_acceptance</c>,
+/// <c>fraction_below_init_loss</c>, <c>r_hat</c>, <c>at_minimum</c> = the estimator's own verdict). The parity probe at the erased layer is
+/// recorded after the downstream fine-tuning (<c>probe_accuracy_downstream_tuned</c>: LEACE's guarantee still holds there) and after the
+/// minimisation (<c>probe_accuracy</c>: upstream weights moved, so some of the concept may return). The metric <c>parameters</c> carries
+/// the parameter count so ΔLLC can be plotted against it.
 /// </summary>
 public static class ArchitectureSweepExperiment
 {
@@ -87,13 +94,16 @@ public static class ArchitectureSweepExperiment
                 void Estimate(Network net, string proc, long step)
                 {
                     var r = Llc.Estimate(net, x, y, sgld with { ComputeMala = o.ComputeMala && proc is Before or FineTuned });
+                    double g = Stationarity.GradNorm(net, x, y);
                     table.Add(LlcRows.From(r, Name, arch, proc, seed, step, layer));
+                    table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layer));
                     table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layer));
+                    bool valid = LlcValidity.AtMinimum(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
                     table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
                     using (var h = net.Activations(layer, task.Train.X))
                         table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(h, z, seed).Accuracy, proc, seed, step, layer));
                     log?.WriteLine(FormattableString.Invariant(
-                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(AtMinimum(r) ? "" : "  [not a local minimum]")}"));
+                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(valid ? "" : "  [not at a minimum]")}"));
                 }
                 void FineTune(Network net, string proc, long step)
                 {
@@ -111,20 +121,32 @@ public static class ArchitectureSweepExperiment
                     table.Add(LlcRows.Metric(Name, arch, "train_loss", res.FinalLoss, proc, seed, step));
                 }
 
+                void Minimise(Network net, string proc, long step)
+                {
+                    var ft = Stationarity.FineTuneToMinimum(net, x, y, sgld, maxSteps: o.MaxPolishSteps);
+                    table.Add(LlcRows.Metric(Name, arch, "polish_steps", ft.Steps, proc, seed, step));
+                    table.Add(LlcRows.Metric(Name, arch, "polish_converged", ft.Converged ? 1 : 0, proc, seed, step));
+                }
+
                 table.Add(LlcRows.Metric(Name, arch, "parameters", task.Model.ParameterCount, Before, seed, 0));
                 table.Add(LlcRows.Metric(Name, arch, "train_loss", task.LossCurve[^1], Before, seed, 0));
                 table.Add(LlcRows.Metric(Name, arch, "train_accuracy", task.TrainAccuracy, Before, seed, 0));
+                Minimise(task.Model, Before, 0);
                 Estimate(task.Model, Before, 0);
                 using var acts = task.Model.Activations(layer, task.Train.X);
                 using var eraser = Leace.Fit(acts, z);
                 using var erased = eraser.InsertInto(task.Model, layer);
                 if (o.Inserted) Estimate(erased, Inserted, 100);
                 FineTune(erased, FineTuned, 100);
+                using (var h = erased.Activations(layer, task.Train.X))
+                    table.Add(LlcRows.Metric(Name, arch, "probe_accuracy_downstream_tuned", Probe.HeldOut(h, z, seed).Accuracy, FineTuned, seed, 100, layer));
+                Minimise(erased, FineTuned, 100);
                 Estimate(erased, FineTuned, 100);
                 if (o.Control)
                 {
                     using var control = task.Model.Clone();
                     FineTune(control, ControlFineTuned, 0);
+                    Minimise(control, ControlFineTuned, 0);
                     Estimate(control, ControlFineTuned, 0);
                 }
             }

@@ -37,17 +37,21 @@ public class ArchitectureSweepTests
         {
             Archs = new[] { "mlp:64-16-10:relu", "transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23" }, Inserted = false,
             FineTuneMaxEpochs = 10, ComputeMala = false,
-            Sgld = new LlcLab.Sampling.SgldOptions { Lr = 1e-4, Localization = 100, Chains = 2, Draws = 40, BurnIn = 20, BatchSize = 256 },
+            MaxPolishSteps = 200,   // per-family SGLD (quick mode): full batch, the transformer at its own ε and γ
         };
         var r = ArchitectureSweepExperiment.Run(o);
         foreach (var arch in o.Archs)
         {
             Assert.True(r.Stat("parameters", "none", model: arch).Mean > 100);
-            // Only weights after the erased layer were trained, so LEACE's in-sample guarantee still holds at that layer.
+            // Only weights after the erased layer were trained by the plateau fine-tuning, so LEACE's in-sample guarantee still holds there.
             double probeBefore = r.Stat("probe_accuracy", "none", model: arch).Mean;
-            double probeAfter = r.Stat("probe_accuracy", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
+            double probeAfter = r.Stat("probe_accuracy_downstream_tuned", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
             Assert.True(probeAfter < 0.6 && probeAfter < probeBefore, $"{arch}: parity probe {probeBefore} → {probeAfter}");
             Assert.Single(r.Rows("at_minimum", ArchitectureSweepExperiment.FineTuned, model: arch));
+            // Every estimate carries the minimum check, and the minimisation ran before the before and after estimates.
+            Assert.Equal(2, r.Rows("llc_valid", model: arch).Count());
+            Assert.Equal(2, r.Rows("polish_steps", model: arch).Count());
+            Assert.All(r.Rows("llc_grad_bias_bound", model: arch), q => Assert.True(double.IsFinite(q.Value) && q.Value >= 0));
             Assert.Single(r.Rows("finetune_epochs", ArchitectureSweepExperiment.FineTuned, model: arch));
         }
         var s = ArchitectureSummaries.From(r);
@@ -75,6 +79,27 @@ public class ArchitectureSweepTests
         Assert.Equal(5.5, s.Before, 10);                      // mean of seeds 0 and 1 only
         Assert.Null(s.DeltaControl);
         Assert.Equal("mlp", s.Family);
+    }
+
+    [Fact]
+    public void Summaries_UseTheMinimumCheck_WhenTheTableHasIt()
+    {
+        // llc_valid (the gradient-bias check) overrides the estimator's at_minimum verdict: seed 1 passes the estimator's diagnostics
+        // but its gradient bound fails, so it is excluded; seed 2's at_minimum = 0 is ignored because its llc_valid = 1.
+        var t = new ResultsTable();
+        const string N = ArchitectureSweepExperiment.Name, M = "mlp:2-3-2:relu";
+        foreach (long seed in new long[] { 0, 1, 2 })
+        {
+            t.Add(LlcRows.Metric(N, M, "llc", 5, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "llc_valid", 1, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "at_minimum", 1, "none", seed, 0));
+            t.Add(LlcRows.Metric(N, M, "llc", 6 + seed, ArchitectureSweepExperiment.FineTuned, seed, 100));
+            t.Add(LlcRows.Metric(N, M, "llc_valid", seed == 1 ? 0 : 1, ArchitectureSweepExperiment.FineTuned, seed, 100));
+            t.Add(LlcRows.Metric(N, M, "at_minimum", seed == 2 ? 0 : 1, ArchitectureSweepExperiment.FineTuned, seed, 100));
+        }
+        var s = Assert.Single(ArchitectureSummaries.From(new ExperimentResult(N, t)));
+        Assert.Equal((2, 1), (s.ValidSeeds, s.ExcludedSeeds));
+        Assert.Equal(2.0, s.Delta!.Mean, 10);                // seeds 0 (Δ 1) and 2 (Δ 3)
     }
 
     [Fact]
