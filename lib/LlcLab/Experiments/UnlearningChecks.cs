@@ -10,11 +10,15 @@ public sealed record UnlearningMeasure(string Name, string Metric, string DataSu
     public bool UsesStandardError => Metric.StartsWith("llc", StringComparison.Ordinal);
 }
 
-/// <summary>How often an LLC-based check agrees with one behavioural measure over the judged runs.</summary>
-public sealed record CheckAgreement(string Check, string Measure, int Agree, int Judged)
+/// <summary>How often an LLC-based check agrees with one behavioural measure over the judged runs. <paramref name="Majority"/> is how
+/// many of those runs share the measure's most common verdict: the agreement of a check that always gives that verdict, the baseline an
+/// informative check must beat (when most procedures unlearn, "always unlearned" already agrees often).</summary>
+public sealed record CheckAgreement(string Check, string Measure, int Agree, int Judged, int Majority = 0)
 {
     /// <summary>Agree ÷ Judged (NaN when nothing was judged).</summary>
     public double Rate => Judged == 0 ? double.NaN : (double)Agree / Judged;
+    /// <summary>Majority ÷ Judged: the constant check's agreement (NaN when nothing was judged).</summary>
+    public double MajorityRate => Judged == 0 ? double.NaN : (double)Majority / Judged;
 }
 
 /// <summary>One run where an LLC-based check and a behavioural measure disagree.</summary>
@@ -112,27 +116,30 @@ public sealed class UnlearningChecks
         foreach (var (name, check) in LlcChecks())
             foreach (var m in behavioural)
             {
-                int agree = 0, judged = 0;
+                int agree = 0, judged = 0, unlearned = 0;
                 foreach (var (p, s) in runList)
                 {
                     if (check(p, s) is not { } l || Verdict(m, p, s) is not { } b) continue;
                     judged++;
+                    if (b) unlearned++;
                     if (l == b) agree++; else disagreements.Add(new CheckDisagreement(name, m.Name, p, s, l, b));
                 }
-                agreement.Add(new CheckAgreement(name, m.Name, agree, judged));
+                agreement.Add(new CheckAgreement(name, m.Name, agree, judged, Math.Max(unlearned, judged - unlearned)));
             }
         return (agreement, disagreements);
     }
 
     /// <summary>Tidy rows of an agreement table for the summary notebook: per (check, measure) "check_judged" (runs with both verdicts) and,
-    /// when any were judged, "check_agreement" (rate); model = check name, data_subset = behavioural measure.</summary>
+    /// when any were judged, "check_agreement" (rate) and "check_majority_baseline" (the constant check's rate); model = check name,
+    /// data_subset = behavioural measure.</summary>
     public static IEnumerable<ResultRow> ToRows(IEnumerable<CheckAgreement> agreement, string experiment)
     {
         foreach (var a in agreement)
         {
             yield return new ResultRow { Experiment = experiment, Model = a.Check, Procedure = "llc-check", Metric = "check_judged", Value = a.Judged, DataSubset = a.Measure };
-            if (a.Judged > 0)
-                yield return new ResultRow { Experiment = experiment, Model = a.Check, Procedure = "llc-check", Metric = "check_agreement", Value = a.Rate, DataSubset = a.Measure };
+            if (a.Judged == 0) continue;
+            yield return new ResultRow { Experiment = experiment, Model = a.Check, Procedure = "llc-check", Metric = "check_agreement", Value = a.Rate, DataSubset = a.Measure };
+            yield return new ResultRow { Experiment = experiment, Model = a.Check, Procedure = "llc-check", Metric = "check_majority_baseline", Value = a.MajorityRate, DataSubset = a.Measure };
         }
     }
 }

@@ -53,6 +53,7 @@ public class UnlearningChecksTests
         var (agreement, disagreements) = c.Compare(runs, UnlearningChecks.Behavioural("h1"));
         var retainVsAcc = agreement.Single(a => a.Check == UnlearningChecks.RetainLlc.Name && a.Measure == "forget accuracy");
         Assert.Equal((2, 3), (retainVsAcc.Agree, retainVsAcc.Judged));        // shallow: accuracy says unlearned, λ̂ says not
+        Assert.Equal(2, retainVsAcc.Majority);                                  // accuracy: deep and shallow unlearned, none not
         var retainVsRelearn = agreement.Single(a => a.Check == UnlearningChecks.RetainLlc.Name && a.Measure == "relearn steps");
         Assert.Equal((3, 3), (retainVsRelearn.Agree, retainVsRelearn.Judged));
         Assert.All(agreement.Where(a => a.Measure == "probe accuracy"), a => Assert.Equal(0, a.Judged));
@@ -61,6 +62,7 @@ public class UnlearningChecksTests
         var rows = UnlearningChecks.ToRows(agreement, "06").ToList();
         Assert.Equal(agreement.Count, rows.Count(r => r.Metric == "check_judged"));
         Assert.Equal(agreement.Count(a => a.Judged > 0), rows.Count(r => r.Metric == "check_agreement"));
+        Assert.Equal(agreement.Count(a => a.Judged > 0), rows.Count(r => r.Metric == "check_majority_baseline"));
         Assert.Throws<ArgumentException>(() => new UnlearningChecks(new ExperimentResult("x", new ResultsTable(Table().Table.Where(r => r.Procedure != "retrain")))));
     }
 }
