@@ -116,6 +116,10 @@ public static class Rlace
             cursor += batch;
             return idx;
         }
+        // Numbers held as native scalars for the whole loop (see Runtime/Scalars: TorchSharp's per-call temporaries can be
+        // finalised mid-call by a GC on another thread).
+        using Scalar sDecayP = (1 - o.LearningRate * o.AdversaryWeightDecay).ToScalar(), sMinusLrP = (-o.LearningRate).ToScalar(),
+            sMinusLrC = (-o.ClassifierLearningRate).ToScalar(), sWdC = o.ClassifierWeightDecay.ToScalar(), sInvB = (1.0 / batch).ToScalar();
         try
         {
             for (; it < o.Iterations; it++)
@@ -128,9 +132,9 @@ public static class Rlace
                     var xb = xTr.index_select(0, idx); var yb = yOneTr.index_select(0, idx);
                     var h = xb - xb.matmul(p);
                     var gs = (h.matmul(w.t()) + b).softmax(1) - yb;                 // [B, k]
-                    var gp = -xb.t().matmul(gs.matmul(w)) / xb.shape[0];          // [d, d]
-                    gp = (gp + gp.t()) / 2;
-                    var stepped = p * (1 - o.LearningRate * o.AdversaryWeightDecay) + o.LearningRate * gp;
+                    var gp = xb.t().matmul(gs.matmul(w)).mul_(sInvB);              // −∂L/∂P, [d, d]; ascent: P − lr·gp
+                    gp = gp.add(gp.t(), Scalars.One).mul_(Scalars.Half);
+                    var stepped = p.mul(sDecayP).add_(gp, sMinusLrP);
                     p.copy_(FantopeProject(stepped, o.Rank));
                     // Classifier: SGD descent on the same loss at the new P.
                     for (int c = 0; c < o.ClassifierSteps; c++)
@@ -139,10 +143,10 @@ public static class Rlace
                         var xq = xTr.index_select(0, idc); var yq = yOneTr.index_select(0, idc);
                         var hq = xq - xq.matmul(p);
                         var gq = (hq.matmul(w.t()) + b).softmax(1) - yq;
-                        var gw = gq.t().matmul(hq) / xq.shape[0] + o.ClassifierWeightDecay * w;
-                        var gb = gq.mean([0L]) + o.ClassifierWeightDecay * b;
-                        w.sub_(o.ClassifierLearningRate * gw);
-                        b.sub_(o.ClassifierLearningRate * gb);
+                        var gw = gq.t().matmul(hq).mul_(sInvB).add_(w, sWdC);
+                        var gb = gq.mean([0L]).add_(b, sWdC);
+                        w.add_(gw, sMinusLrC);
+                        b.add_(gb, sMinusLrC);
                     }
                 }
                 if (it % o.EvalEvery == 0 || it == o.Iterations - 1)
