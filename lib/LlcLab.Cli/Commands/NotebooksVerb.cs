@@ -5,8 +5,8 @@ using LlcLab.Notebooks.Format;
 namespace LlcLab.Cli.Commands;
 
 /// <summary>
-/// <c>llclab notebooks run|validate</c>: the headless Polyglot-notebook executor
-/// (lib/LlcLab.Notebooks) from the command line.
+/// <c>llclab notebooks run|validate</c>: runs notebooks on the real .NET Interactive kernel (the
+/// dotnet-interactive tool pinned in .config/dotnet-tools.json, through lib/LlcLab.Notebooks), or checks their format.
 /// </summary>
 public sealed class NotebooksVerb : IVerb
 {
@@ -14,7 +14,7 @@ public sealed class NotebooksVerb : IVerb
 
     public Command Build()
     {
-        var cmd = new Command("notebooks", "Run Polyglot (.NET Interactive) C# notebooks headless, or check their format.");
+        var cmd = new Command("notebooks", "Run Polyglot (.NET Interactive) C# notebooks on the pinned dotnet-interactive kernel, or check their format.");
         cmd.Subcommands.Add(BuildRun());
         cmd.Subcommands.Add(BuildValidate());
         return cmd;
@@ -39,9 +39,9 @@ public sealed class NotebooksVerb : IVerb
             Description = "Folder for executed notebooks and charts (default: out/ beside each notebook).",
         };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Run the remaining cells after a failure." };
-        var noPng = new Option<bool>("--no-png") { Description = "Do not render charts to PNG (HTML only)." };
-        var cellTimeout = new Option<double?>("--cell-timeout") { Description = "Fail a cell that runs longer than this many seconds (default: no limit)." };
-        var cmd = new Command("run", "Run notebooks cell by cell; write executed notebooks (outputs included) and charts (offline HTML, PNG with chromium). Exit code 0 only if every cell ran.")
+        var noPng = new Option<bool>("--no-png") { Description = "Do not render charts to PNG and SVG (HTML only)." };
+        var cellTimeout = new Option<double?>("--cell-timeout") { Description = "Stop a cell that runs longer than this many seconds: the kernel is killed and the run fails, naming the cell (default: no limit)." };
+        var cmd = new Command("run", "Run notebooks cell by cell on the real kernel; write executed notebooks (outputs included) and charts (offline HTML; PNG and SVG with chromium). Exit code 0 only if every cell ran.")
         {
             paths, parameters, outDir, continueOnError, noPng, cellTimeout,
         };
@@ -49,12 +49,16 @@ public sealed class NotebooksVerb : IVerb
         {
             var p = ParseParameters(r.GetValue(parameters) ?? []);
             var files = Expand(r.GetValue(paths) ?? []);
+            if (r.GetValue(cellTimeout) is double t && !(t > 0))
+                throw new ArgumentException($"--cell-timeout must be a positive number of seconds, got {t}.");
+            // Check every output folder before the first cell runs: a typo must not cost a run.
+            foreach (var file in files) NotebookExecutor.EnsureWritable(OutFor(file, r.GetValue(outDir)));
             int failed = 0;
             foreach (var file in files)
             {
-                string dir = r.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "out");
                 var result = NotebookExecutor.Run(file, new ExecutionOptions(
-                    Parameters: p, OutputDirectory: dir, ContinueOnError: r.GetValue(continueOnError), RenderPng: !r.GetValue(noPng),
+                    Parameters: p, OutputDirectory: OutFor(file, r.GetValue(outDir)), ContinueOnError: r.GetValue(continueOnError), RenderPng: !r.GetValue(noPng),
+                    EnvironmentVariables: KernelEnvironment(),
                     CellTimeout: r.GetValue(cellTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null));
                 if (!result.Succeeded) failed++;
             }
@@ -84,6 +88,17 @@ public sealed class NotebooksVerb : IVerb
             return bad == 0 ? 0 : 1;
         });
     }
+
+    static string OutFor(string file, string? outDir) => Path.GetFullPath(outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "out"));
+
+    /// <summary>
+    /// What the kernel process inherits from this command: libtorch's thread count (the CLI's
+    /// <c>--threads</c>/<c>LLCLAB_THREADS</c>, default 1), which the library reads when it starts.
+    /// </summary>
+    internal static Dictionary<string, string> KernelEnvironment() => new()
+    {
+        [LlcLab.Runtime.TorchRuntime.ThreadsVariable] = TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary><c>name=value</c> pairs → dictionary (later values win).</summary>
     internal static Dictionary<string, string> ParseParameters(IEnumerable<string> pairs)

@@ -18,7 +18,7 @@ public sealed class ReproduceVerb : IVerb
     {
         var quick = new Option<bool>("--quick") { Description = "Pass quick=true to every notebook (small settings: checks that everything runs, in minutes)." };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: out/reproduce in the repository)." };
-        var noPng = new Option<bool>("--no-png") { Description = "Do not render charts to PNG (HTML only)." };
+        var noPng = new Option<bool>("--no-png") { Description = "Do not render charts to PNG and SVG (HTML only)." };
         var cmd = new Command("reproduce", "Run every notebook in notebooks/ and write all figures, executed notebooks and result tables with an index.html.")
         {
             quick, outDir, noPng,
@@ -28,7 +28,8 @@ public sealed class ReproduceVerb : IVerb
             string root = RepoPaths.Root();
             EnsureLibraryBuilt(root);
             string output = r.GetValue(outDir) ?? Path.Combine(root, "out", "reproduce");
-            var result = Reproducer.Run(RepoPaths.NotebooksFolder(), output, r.GetValue(quick), renderPng: !r.GetValue(noPng));
+            var result = Reproducer.Run(RepoPaths.NotebooksFolder(), output, r.GetValue(quick), renderPng: !r.GetValue(noPng),
+                environment: NotebooksVerb.KernelEnvironment());
             Console.WriteLine($"{(result.Succeeded ? "Reproduced" : "FAILED to reproduce")}: {result.Notebooks.Count(n => n.Succeeded)}/{result.Notebooks.Count} notebooks. Open {result.IndexPath}");
             return result.Succeeded ? 0 : 1;
         });

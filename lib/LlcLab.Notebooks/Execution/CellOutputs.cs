@@ -1,111 +1,91 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using LlcLab.Notebooks.Display;
-using LlcLab.Notebooks.Format;
+using Microsoft.DotNet.Interactive.Documents;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
 
 namespace LlcLab.Notebooks.Execution;
 
 /// <summary>
-/// Collects one cell's outputs in order: console text (merged into <c>stream</c> outputs, flushed
-/// whenever a rich output arrives so the order is kept), <c>display()</c> values and charts.
-/// Thread-safe (cell code may write from worker threads).
+/// Turns the kernel's events for one cell into nbformat outputs, as VS Code does: displayed values
+/// (updated in place by <see cref="DisplayedValueUpdated"/> with the same value id), the returned
+/// value, standard output and error as streams (consecutive writes merged), and the failure.
 /// </summary>
-internal sealed class CellOutputs : ICellOutputSink
+internal sealed class CellOutputs
 {
+    readonly List<object> items = []; // DisplayItem, ReturnItem or StreamItem, in arrival order
     readonly object gate = new();
-    readonly List<JsonObject> outputs = [];
-    readonly StringBuilder pending = new();
-    string pendingName = "stdout";
 
-    /// <summary>Charts displayed in this cell, in order.</summary>
-    public List<object> Charts { get; } = [];
+    sealed record DisplayItem(string? ValueId, IReadOnlyCollection<FormattedValue> Values);
+    sealed record ReturnItem(IReadOnlyCollection<FormattedValue> Values);
+    sealed class StreamItem(string name) { public string Name = name; public StringBuilder Text = new(); }
 
-    TextWriter? stdout, stderr;
-
-    /// <summary>A writer appending to the given stream (<c>stdout</c> or <c>stderr</c>) of this cell.</summary>
-    public TextWriter Writer(string streamName) => streamName == "stderr"
-        ? stderr ??= new StreamWriterAdapter(this, "stderr")
-        : stdout ??= new StreamWriterAdapter(this, "stdout");
-
-    void Write(string name, string text)
+    public void Add(KernelEvent e)
     {
         lock (gate)
         {
-            if (pending.Length > 0 && pendingName != name) FlushNoLock();
-            pendingName = name;
-            pending.Append(text);
+            switch (e)
+            {
+                case DisplayedValueUpdated u:
+                    int at = items.FindIndex(i => i is DisplayItem d && d.ValueId is not null && d.ValueId == u.ValueId);
+                    if (at >= 0) items[at] = new DisplayItem(u.ValueId, u.FormattedValues);
+                    else items.Add(new DisplayItem(u.ValueId, u.FormattedValues));
+                    break;
+                case ReturnValueProduced r:
+                    items.Add(new ReturnItem(r.FormattedValues));
+                    break;
+                case StandardOutputValueProduced so:
+                    Append("stdout", so.FormattedValues);
+                    break;
+                case StandardErrorValueProduced se:
+                    Append("stderr", se.FormattedValues);
+                    break;
+                case DisplayedValueProduced d:
+                    items.Add(new DisplayItem(d.ValueId, d.FormattedValues));
+                    break;
+            }
         }
     }
 
-    void FlushNoLock()
+    void Append(string name, IReadOnlyCollection<FormattedValue> values)
     {
-        if (pending.Length == 0) return;
-        outputs.Add(NotebookOutputs.Stream(pendingName, pending.ToString()));
-        pending.Clear();
+        string text = values.FirstOrDefault(v => v.MimeType == "text/plain")?.Value ?? values.FirstOrDefault()?.Value ?? "";
+        if (items.Count > 0 && items[^1] is StreamItem s && s.Name == name) { s.Text.Append(text); return; }
+        var n = new StreamItem(name);
+        n.Text.Append(text);
+        items.Add(n);
     }
 
-    public DisplayedValue Display(FormattedValue value)
+    /// <summary>The outputs, in order, then the error when the cell failed.</summary>
+    public IEnumerable<InteractiveDocumentOutputElement> Elements(int executionCount, CellFailure? failure)
     {
-        lock (gate)
+        List<object> snapshot;
+        lock (gate) snapshot = [.. items];
+        foreach (var item in snapshot)
         {
-            FlushNoLock();
-            outputs.Add(NotebookOutputs.DisplayData(value.Data));
-            if (value.Chart is not null) Charts.Add(value.Chart);
-            return new DisplayedValue(this, outputs.Count - 1);
+            switch (item)
+            {
+                case DisplayItem d:
+                    yield return new DisplayElement(Data(d.Values));
+                    break;
+                case ReturnItem r:
+                    var rv = new ReturnValueElement { ExecutionOrder = executionCount };
+                    foreach (var (k, v) in Data(r.Values)) rv.Data[k] = v;
+                    yield return rv;
+                    break;
+                case StreamItem s:
+                    yield return new TextElement(s.Text.ToString(), s.Name);
+                    break;
+            }
         }
+        if (failure is not null)
+            yield return new ErrorElement(failure.ExceptionType, failure.IsCompileError ? string.Join("\n", failure.Diagnostics) : failure.Message,
+                (failure.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    public void Replace(int index, FormattedValue value)
+    static Dictionary<string, object> Data(IReadOnlyCollection<FormattedValue> values)
     {
-        lock (gate)
-        {
-            outputs[index] = NotebookOutputs.DisplayData(value.Data);
-            if (value.Chart is not null) Charts.Add(value.Chart);
-        }
-    }
-
-    public void Add(JsonObject output, object? chart = null)
-    {
-        lock (gate)
-        {
-            FlushNoLock();
-            outputs.Add(output);
-            if (chart is not null) Charts.Add(chart);
-        }
-    }
-
-    /// <summary>The outputs so far (pending console text flushed).</summary>
-    public IReadOnlyList<JsonObject> Snapshot()
-    {
-        lock (gate)
-        {
-            FlushNoLock();
-            return outputs.ToList();
-        }
-    }
-
-    /// <summary>All console text written to <paramref name="streamName"/> so far.</summary>
-    public string StreamText(string streamName) => string.Concat(Snapshot()
-        .Where(o => o["output_type"]?.GetValue<string>() == "stream" && o["name"]?.GetValue<string>() == streamName)
-        .Select(o => string.Concat(((JsonArray)o["text"]!).Select(n => n!.GetValue<string>()))));
-
-    sealed class StreamWriterAdapter : TextWriter
-    {
-        readonly CellOutputs owner;
-        readonly string name;
-
-        public StreamWriterAdapter(CellOutputs owner, string name)
-        {
-            this.owner = owner;
-            this.name = name;
-            CoreNewLine = ['\n'];
-        }
-
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value) => owner.Write(name, value.ToString());
-        public override void Write(string? value) { if (!string.IsNullOrEmpty(value)) owner.Write(name, value); }
-        public override void Write(char[] buffer, int index, int count) => owner.Write(name, new string(buffer, index, count));
-        public override void WriteLine(string? value) => owner.Write(name, (value ?? "") + "\n");
-        public override void WriteLine() => owner.Write(name, "\n");
+        var d = new Dictionary<string, object>();
+        foreach (var v in values.Where(v => !v.SuppressDisplay)) d[v.MimeType] = v.Value;
+        return d;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using LlcLab.Notebooks.Format;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace LlcLab.Notebooks.Execution;
 
@@ -27,14 +28,18 @@ public static class NotebookParameters
     static readonly string[] Supported = ["bool", "int", "long", "double", "float", "decimal", "string"];
 
     /// <summary>Index (0-based, among all cells) of the first cell tagged <c>parameters</c>, or -1.</summary>
-    public static int FindParametersCell(Notebook nb) =>
-        nb.Cells.FindIndex(c => c.IsCode && c.Tags.Contains(ParametersTag));
+    public static int FindParametersCell(InteractiveDocument nb)
+    {
+        for (int i = 0; i < nb.Elements.Count; i++)
+            if (nb.Elements[i].IsCode() && nb.Elements[i].Tags().Contains(ParametersTag)) return i;
+        return -1;
+    }
 
     /// <summary>The parameters the notebook declares (empty when it has no <c>parameters</c> cell).</summary>
-    public static IReadOnlyList<NotebookParameter> Declared(Notebook nb)
+    public static IReadOnlyList<NotebookParameter> Declared(InteractiveDocument nb)
     {
         int i = FindParametersCell(nb);
-        return i < 0 ? [] : Parse(nb.Cells[i].Source);
+        return i < 0 ? [] : Parse(nb.Elements[i].Contents);
     }
 
     /// <summary>Top-level variable declarations of a cell, with their types (explicit, or inferred from a literal for <c>var</c>).</summary>
@@ -62,7 +67,7 @@ public static class NotebookParameters
     /// position (0-based) or -1.
     /// </summary>
     /// <exception cref="ArgumentException">No parameters cell, an unknown name (lists the available ones), or a value that does not parse as the declared type.</exception>
-    public static (Notebook Notebook, int InjectedIndex) Inject(Notebook nb, IReadOnlyDictionary<string, string> values, string notebookName)
+    public static (InteractiveDocument Notebook, int InjectedIndex) Inject(InteractiveDocument nb, IReadOnlyDictionary<string, string> values, string notebookName)
     {
         if (values.Count == 0) return (nb, -1);
         int index = FindParametersCell(nb);
@@ -70,8 +75,8 @@ public static class NotebookParameters
             throw new ArgumentException(
                 $"{notebookName} has no code cell tagged \"{ParametersTag}\", so -p {string.Join(", ", values.Keys)} cannot be applied. " +
                 "Tag the cell declaring the defaults with \"parameters\" (cell metadata.tags).");
-        var declared = Parse(nb.Cells[index].Source).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Last());
-        var lines = new List<string> { "// Parameters injected by the headless executor (-p)." };
+        var declared = Parse(nb.Elements[index].Contents).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Last());
+        var lines = new List<string> { "// Parameters injected by llclab notebooks run (-p)." };
         foreach (var (name, raw) in values)
         {
             if (!declared.TryGetValue(name, out var p))
@@ -80,10 +85,8 @@ public static class NotebookParameters
                     (declared.Count == 0 ? "none" : string.Join(", ", declared.Values.Select(d => $"{d.Type} {d.Name} = {d.DefaultText}"))) + ".");
             lines.Add($"{p.Type} {name} = {Literal(p, raw, notebookName)};");
         }
-        var copy = nb.Clone();
-        var cell = NotebookCell.Code(string.Join("\n", lines), InjectedTag);
-        if (copy.Cells.Any(c => c.Json.ContainsKey("id"))) cell.Json["id"] = InjectedTag; // nbformat 4.5+: cells carry ids
-        copy.Cells.Insert(index + 1, cell);
+        var copy = NotebookDocument.Clone(nb);
+        copy.Elements.Insert(index + 1, NotebookDocument.CodeCell(string.Join("\n", lines), InjectedTag));
         return (copy, index + 1);
     }
 

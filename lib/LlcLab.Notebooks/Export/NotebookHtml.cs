@@ -1,59 +1,60 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
-using LlcLab.Notebooks.Display;
 using LlcLab.Notebooks.Format;
 using Markdig;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace LlcLab.Notebooks.Export;
 
 /// <summary>
 /// A static, offline HTML page of an executed notebook (for reading results without VS Code):
 /// markdown cells rendered (Markdig, with pipe tables), code cells as code, outputs as the kernel
-/// showed them. plotly.js is included once in the page head; the copies embedded in each chart
-/// output are dropped.
+/// returned them. plotly.js is included once in the page head.
 /// </summary>
 public static class NotebookHtml
 {
     static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().UseAutoLinks().Build();
 
-    public static string Render(Notebook nb, string title)
+    /// <param name="nb">The executed notebook.</param>
+    /// <param name="injectedIndex">Index of the injected parameters cell, or -1.</param>
+    /// <param name="title">Page title.</param>
+    public static string Render(InteractiveDocument nb, int injectedIndex, string title)
     {
         string E(string s) => WebUtility.HtmlEncode(s);
         var body = new StringBuilder();
         bool hasChart = false;
         int cellNumber = 0;
-        foreach (var cell in nb.Cells)
+        for (int i = 0; i < nb.Elements.Count; i++)
         {
-            bool injected = cell.Tags.Contains(Execution.NotebookParameters.InjectedTag);
+            var cell = nb.Elements[i];
+            bool injected = i == injectedIndex;
             if (!injected) cellNumber++;
-            if (cell.CellType == "markdown")
+            if (!cell.IsCode())
             {
-                body.Append("<section class=\"md\">").Append(Markdown.ToHtml(cell.Source, Pipeline)).Append("</section>\n");
+                body.Append("<section class=\"md\">").Append(Markdown.ToHtml(cell.Contents, Pipeline)).Append("</section>\n");
                 continue;
             }
-            if (!cell.IsCode) continue;
             string label = injected ? "injected parameters" : $"cell {cellNumber}";
-            body.Append($"<section class=\"code\"><div class=\"label\">{E(label)}{(cell.ExecutionCount is int n ? $" [{n}]" : "")}</div>");
-            body.Append("<pre class=\"src\"><code>").Append(E(cell.Source)).Append("</code></pre>\n");
-            foreach (var o in cell.Outputs.OfType<JsonObject>())
+            body.Append($"<section class=\"code\"><div class=\"label\">{E(label)}{(cell.ExecutionOrder > 0 ? $" [{cell.ExecutionOrder}]" : "")}</div>");
+            body.Append("<pre class=\"src\"><code>").Append(E(cell.Contents)).Append("</code></pre>\n");
+            foreach (var o in cell.Outputs)
             {
-                switch (o["output_type"]?.GetValue<string>())
+                switch (o)
                 {
-                    case "stream":
-                        body.Append($"<pre class=\"{(Text(o["name"]) == "stderr" ? "stderr" : "stdout")}\">").Append(E(Text(o["text"]))).Append("</pre>\n");
+                    case TextElement t:
+                        body.Append($"<pre class=\"{(t.Name == "stderr" ? "stderr" : "stdout")}\">").Append(E(t.Text)).Append("</pre>\n");
                         break;
-                    case "display_data" or "execute_result":
-                        if (o["data"]?["text/html"] is { } html)
+                    case DisplayElement or ReturnValueElement:
+                        var data = o is DisplayElement d ? d.Data : ((ReturnValueElement)o).Data;
+                        if (data.TryGetValue("text/html", out var html) && html?.ToString() is { } h)
                         {
-                            string h = StripEmbeddedPlotly(Text(html), out bool chart);
-                            hasChart |= chart;
+                            if (h.Contains(PlotlyJs.LibraryMarker, StringComparison.Ordinal)) { hasChart = true; break; } // the page head carries plotly.js
                             body.Append("<div class=\"out\">").Append(h).Append("</div>\n");
                         }
-                        else body.Append("<pre class=\"out\">").Append(E(Text(o["data"]?["text/plain"]))).Append("</pre>\n");
+                        else if (data.TryGetValue("text/plain", out var text)) body.Append("<pre class=\"out\">").Append(E(text?.ToString() ?? "")).Append("</pre>\n");
                         break;
-                    case "error":
-                        body.Append("<pre class=\"error\">").Append(E(string.Join("\n", (o["traceback"] as JsonArray ?? []).Select(Text)))).Append("</pre>\n");
+                    case ErrorElement err:
+                        body.Append("<pre class=\"error\">").Append(E(err.ErrorName + ": " + err.ErrorValue + "\n" + string.Join("\n", err.StackTrace ?? []))).Append("</pre>\n");
                         break;
                 }
             }
@@ -66,32 +67,16 @@ public static class NotebookHtml
             .Append("pre.stderr{background:#fff6e5}pre.error{background:#fde8ea;color:#8b0016}.label{color:#777;font-size:.8em}")
             .Append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}section{margin:1em 0}")
             .Append("</style>\n");
-        if (hasChart) page.Append("<script type=\"text/javascript\">").Append(PlotlyHtml.PlotlyJsSource).Append("</script>\n");
+        if (hasChart) page.Append("<script type=\"text/javascript\">").Append(PlotlyJs.Source).Append("</script>\n");
         page.Append("</head>\n<body>\n").Append(body).Append("</body>\n</html>\n");
         return page.ToString();
     }
 
     /// <summary>Writes <see cref="Render"/> atomically.</summary>
-    public static void Write(Notebook nb, string path, string title)
+    public static void Write(InteractiveDocument nb, int injectedIndex, string path, string title)
     {
         string tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, Render(nb, title));
+        File.WriteAllText(tmp, Render(nb, injectedIndex, title));
         File.Move(tmp, path, overwrite: true);
     }
-
-    static string StripEmbeddedPlotly(string html, out bool chart)
-    {
-        int start = html.IndexOf(PlotlyHtml.EmbeddedScriptStart, StringComparison.Ordinal);
-        chart = start >= 0;
-        if (start < 0) return html;
-        int end = html.IndexOf(PlotlyHtml.EmbeddedScriptEnd, start, StringComparison.Ordinal);
-        return end < 0 ? html : html[..start] + html[(end + PlotlyHtml.EmbeddedScriptEnd.Length)..];
-    }
-
-    static string Text(JsonNode? n) => n switch
-    {
-        JsonArray a => string.Concat(a.Select(x => x?.GetValue<string>() ?? "")),
-        JsonValue v => v.GetValue<string>(),
-        _ => "",
-    };
 }

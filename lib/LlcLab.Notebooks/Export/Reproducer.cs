@@ -12,7 +12,7 @@ public sealed record ReproduceResult(string OutputDirectory, string IndexPath, I
 
 /// <summary>
 /// Runs every notebook of a folder in name order into one output folder:
-/// <c>&lt;out&gt;/&lt;notebook&gt;.ipynb</c> (executed), <c>&lt;out&gt;/figures/</c> (each chart as offline HTML, and PNG
+/// <c>&lt;out&gt;/&lt;notebook&gt;.ipynb</c> (executed), <c>&lt;out&gt;/figures/</c> (each chart as offline HTML, and PNG + SVG
 /// with chromium), <c>&lt;out&gt;/results/</c> (the tables the notebooks write: passed to them as the
 /// environment variable <c>LLCLAB_RESULTS_DIR</c> and, when declared in the parameters cell, as the
 /// parameter <c>resultsDir</c>), and <c>&lt;out&gt;/index.html</c> linking everything. In quick mode every
@@ -34,7 +34,7 @@ public static class Reproducer
     /// <summary>The parameters reproduce passes to one notebook (quick mode and the results folder, when declared).</summary>
     public static Dictionary<string, string> ParametersFor(string notebookPath, bool quick, string resultsDir, ICollection<string>? notes = null)
     {
-        var declared = NotebookParameters.Declared(Notebook.Load(notebookPath)).Select(p => p.Name).ToHashSet();
+        var declared = NotebookParameters.Declared(NotebookDocument.Load(notebookPath)).Select(p => p.Name).ToHashSet();
         var p = new Dictionary<string, string>();
         if (quick)
         {
@@ -45,13 +45,15 @@ public static class Reproducer
         return p;
     }
 
-    public static ReproduceResult Run(string notebooksFolder, string outputDirectory, bool quick, bool renderPng = true, TextWriter? progress = null)
+    public static ReproduceResult Run(string notebooksFolder, string outputDirectory, bool quick, bool renderPng = true, TextWriter? progress = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         progress ??= Console.Error;
         var sw = Stopwatch.StartNew();
         string outDir = Path.GetFullPath(outputDirectory);
         string results = Path.Combine(outDir, "results");
         Directory.CreateDirectory(results);
+        NotebookExecutor.EnsureWritable(outDir);
         var runs = new List<NotebookRunResult>();
         var notebooks = NotebooksIn(notebooksFolder);
         if (notebooks.Count == 0) throw new InvalidDataException($"No .ipynb notebooks in {notebooksFolder}.");
@@ -64,7 +66,7 @@ public static class Reproducer
                 (parameters.Count == 0 ? "" : " (" + string.Join(", ", parameters.Select(kv => $"{kv.Key}={kv.Value}")) + ")"));
             runs.Add(NotebookExecutor.Run(notebooks[i], new ExecutionOptions(
                 Parameters: parameters, OutputDirectory: outDir, ContinueOnError: false, RenderPng: renderPng, Progress: progress,
-                EnvironmentVariables: new Dictionary<string, string> { [ResultsEnvironmentVariable] = results })));
+                EnvironmentVariables: new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [ResultsEnvironmentVariable] = results })));
         }
         string index = IndexPage.Write(outDir, runs, quick, sw.Elapsed.TotalSeconds);
         progress.WriteLine($"reproduce: {runs.Count(r => r.Succeeded)}/{runs.Count} notebooks ran completely in {sw.Elapsed.TotalSeconds:0.0}s; index: {index}");

@@ -13,16 +13,22 @@ public static class NotebookValidator
     /// <summary>Problems found in the file (empty when valid). Each names the cell (1-based) where relevant.</summary>
     public static IReadOnlyList<string> Validate(string path)
     {
-        Notebook nb;
-        try { nb = Notebook.Load(path); }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { return [e.Message]; }
-        return Validate(nb);
+        if (!File.Exists(path)) return [$"No notebook at {path}."];
+        JsonObject? root;
+        try { root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject; }
+        catch (System.Text.Json.JsonException e) { return [$"{path} is not JSON: {e.Message}"]; }
+        if (root is null) return [$"{path}: the top level must be a JSON object."];
+        var problems = Validate(root);
+        // The kernel's own reader must accept it too (it is what VS Code and the executor use).
+        try { NotebookDocument.Load(path); }
+        catch (InvalidDataException e) { problems.Add(e.Message); }
+        return problems;
     }
 
-    public static IReadOnlyList<string> Validate(Notebook nb)
+    /// <summary>Problems in a parsed .ipynb (its top-level JSON object).</summary>
+    public static List<string> Validate(JsonObject root)
     {
         var problems = new List<string>();
-        var root = nb.Json;
         if (Int(root["nbformat"]) != PolyglotFormat.NbFormat)
             problems.Add($"nbformat must be {PolyglotFormat.NbFormat} (found {root["nbformat"]?.ToJsonString() ?? "nothing"}).");
         if (Int(root["nbformat_minor"]) is null)
@@ -39,33 +45,37 @@ public static class NotebookValidator
         if (items is null || !items.OfType<JsonObject>().Any(i => Str(i["name"]) == PolyglotFormat.KernelName))
             problems.Add($"metadata.polyglot_notebook.kernelInfo.items must list the kernel \"{PolyglotFormat.KernelName}\".");
 
-        for (int i = 0; i < nb.Cells.Count; i++)
+        var cells = root["cells"] as JsonArray;
+        if (cells is null) { problems.Add("\"cells\" must be a list."); cells = []; }
+        for (int i = 0; i < cells.Count; i++)
         {
-            var cell = nb.Cells[i];
             string where = $"cell {i + 1}";
-            if (cell.Json["source"] is not (JsonArray or JsonValue))
+            if (cells[i] is not JsonObject cell) { problems.Add($"{where}: must be an object."); continue; }
+            var cellMeta = cell["metadata"] as JsonObject ?? new JsonObject();
+            if (cell["source"] is not (JsonArray or JsonValue))
                 problems.Add($"{where}: \"source\" must be a string or a list of strings.");
-            else if (cell.Json["source"] is JsonArray src && src.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out _)))
+            else if (cell["source"] is JsonArray src && src.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out _)))
                 problems.Add($"{where}: \"source\" lines must be strings.");
-            if (cell.Json["metadata"] is not JsonObject)
+            if (cell["metadata"] is not JsonObject)
                 problems.Add($"{where}: \"metadata\" object is missing.");
-            switch (cell.CellType)
+            string? cellType = Str(cell["cell_type"]);
+            switch (cellType)
             {
                 case "code":
-                    Expect(problems, cell.Metadata, "polyglot_notebook.kernelName", PolyglotFormat.KernelName, where);
-                    Expect(problems, cell.Metadata, "dotnet_interactive.language", PolyglotFormat.KernelName, where);
-                    if (cell.Json["outputs"] is not JsonArray) problems.Add($"{where}: code cell needs an \"outputs\" array.");
-                    if (!cell.Json.ContainsKey("execution_count")) problems.Add($"{where}: code cell needs \"execution_count\" (null when not run).");
+                    Expect(problems, cellMeta, "polyglot_notebook.kernelName", PolyglotFormat.KernelName, where);
+                    Expect(problems, cellMeta, "dotnet_interactive.language", PolyglotFormat.KernelName, where);
+                    if (cell["outputs"] is not JsonArray) problems.Add($"{where}: code cell needs an \"outputs\" array.");
+                    if (!cell.ContainsKey("execution_count")) problems.Add($"{where}: code cell needs \"execution_count\" (null when not run).");
                     break;
                 case "markdown":
-                    if (cell.Json.ContainsKey("outputs")) problems.Add($"{where}: a markdown cell must not have outputs.");
-                    if (cell.Json["metadata"] is JsonObject m && (m.ContainsKey("polyglot_notebook") || m.ContainsKey("dotnet_interactive")))
+                    if (cell.ContainsKey("outputs")) problems.Add($"{where}: a markdown cell must not have outputs.");
+                    if (cell["metadata"] is JsonObject m && (m.ContainsKey("polyglot_notebook") || m.ContainsKey("dotnet_interactive")))
                         problems.Add($"{where}: a markdown cell should have plain metadata (no kernel).");
                     break;
                 case "raw":
                     break;
                 default:
-                    problems.Add($"{where}: unknown cell_type \"{cell.CellType}\" (code, markdown or raw).");
+                    problems.Add($"{where}: unknown cell_type \"{cellType}\" (code, markdown or raw).");
                     break;
             }
         }

@@ -9,7 +9,7 @@ namespace LlcLab.Runtime;
 public sealed record EnvironmentInfo(
     string LlcLab, string TorchSharp, string LibTorch, string DotNet, string Os,
     string Device, string DeviceSource, bool CudaAvailable, int TorchThreads, int ProcessorCount,
-    NativeFixStatus NativeFix)
+    NativeFixStatus NativeFix, string FSharpCore)
 {
     public static EnvironmentInfo Collect()
     {
@@ -19,7 +19,7 @@ public sealed record EnvironmentInfo(
         return new EnvironmentInfo(
             typeof(EnvironmentInfo).Assembly.GetName().Version?.ToString() ?? "?",
             ts, lt, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
-            device.ToString(), Devices.Source, Devices.CudaAvailable, torch.get_num_threads(), Environment.ProcessorCount, fix);
+            device.ToString(), Devices.Source, Devices.CudaAvailable, torch.get_num_threads(), Environment.ProcessorCount, fix, FSharpCoreBridge.Check());
     }
 
     public string ToText()
@@ -32,7 +32,8 @@ public sealed record EnvironmentInfo(
         sb.AppendLine($"device        {Device} ({DeviceSource}; CUDA available: {(CudaAvailable ? "yes" : "no")})");
         sb.AppendLine($"threads       {TorchThreads} torch threads, {ProcessorCount} processors");
         sb.AppendLine($"native fix    {(NativeFix.Applied ? "applied" : NativeFix.Needed ? "NEEDED BUT NOT APPLIED" : "not needed")}");
-        sb.Append($"              {NativeFix.Message}");
+        sb.AppendLine($"              {NativeFix.Message}");
+        sb.Append($"charts        {FSharpCore}");
         return sb.ToString();
     }
 

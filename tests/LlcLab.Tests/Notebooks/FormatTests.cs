@@ -8,61 +8,41 @@ namespace LlcLab.Tests.Notebooks;
 public class FormatTests
 {
     [Fact]
-    public void New_notebook_has_the_exact_vscode_polyglot_metadata_and_round_trips()
+    public void Notebooks_written_through_the_kernels_document_model_keep_polyglot_metadata_and_tags()
     {
-        var nb = Notebook.Create([NotebookCell.Markdown("# T\ntext"), NotebookCell.Code("var a = 1;\na", "parameters")]);
-        string json = nb.ToJson();
-        var root = JsonNode.Parse(json)!;
+        var dir = NewFolder("format");
+        string path = Write(dir, "t.ipynb", "md:# T\ntext", new Tagged("var a = 1;\na", "parameters"));
+        var root = JsonNode.Parse(File.ReadAllText(path))!;
         Assert.Equal(4, (int)root["nbformat"]!);
-        Assert.Equal("""{"display_name":".NET (C#)","language":"C#","name":".net-csharp"}""", root["metadata"]!["kernelspec"]!.ToJsonString());
-        Assert.Equal("""{"name":"polyglot-notebook"}""", root["metadata"]!["language_info"]!.ToJsonString());
-        Assert.Equal("""{"kernelInfo":{"defaultKernelName":"csharp","items":[{"aliases":[],"name":"csharp"}]}}""", root["metadata"]!["polyglot_notebook"]!.ToJsonString());
         var code = root["cells"]![1]!;
-        Assert.Equal("""{"dotnet_interactive":{"language":"csharp"},"polyglot_notebook":{"kernelName":"csharp"},"tags":["parameters"]}""", code["metadata"]!.ToJsonString());
-        Assert.Equal("""["var a = 1;\n","a"]""", code["source"]!.ToJsonString());
-        Assert.Equal("{}", root["cells"]![0]!["metadata"]!.ToJsonString());
-        Assert.StartsWith("{\n \"cells\": [\n  {\n", json); // Jupyter's one-space indentation
-
-        var back = Notebook.Parse(json);
-        Assert.Equal(json, back.ToJson());
-        Assert.Equal("var a = 1;\na", back.Cells[1].Source);
-        Assert.Equal(["parameters"], back.Cells[1].Tags);
-        Assert.Empty(NotebookValidator.Validate(back));
-    }
-
-    [Fact]
-    public void Unknown_fields_survive_and_cells_can_be_inserted()
-    {
-        var nb = Notebook.Create([NotebookCell.Code("1")]);
-        nb.Json["metadata"]!.AsObject()["custom"] = "kept";
-        nb.Cells[0].Metadata["vscode"] = new JsonObject { ["languageId"] = "polyglot-notebook" };
-        var back = Notebook.Parse(nb.ToJson());
-        back.Cells.Insert(0, NotebookCell.Markdown("first"));
-        var again = Notebook.Parse(back.ToJson());
-        Assert.Equal("kept", again.Json["metadata"]!["custom"]!.GetValue<string>());
-        Assert.Equal("polyglot-notebook", again.Cells[1].Metadata["vscode"]!["languageId"]!.GetValue<string>());
-        Assert.Equal("first", again.Cells[0].Source);
-        Assert.Empty(NotebookValidator.Validate(again));
+        Assert.Equal("csharp", code["metadata"]!["polyglot_notebook"]!["kernelName"]!.GetValue<string>());
+        Assert.Equal("csharp", code["metadata"]!["dotnet_interactive"]!["language"]!.GetValue<string>());
+        Assert.Equal("parameters", code["metadata"]!["tags"]![0]!.GetValue<string>());
+        var back = NotebookDocument.Load(path);
+        Assert.Equal("var a = 1;\na", back.Elements[1].Contents);
+        Assert.Equal(["parameters"], back.Elements[1].Tags());
+        Assert.Equal("markdown", back.Elements[0].KernelName);
+        Assert.Empty(NotebookValidator.Validate(path));
     }
 
     [Fact]
     public void Validator_names_each_problem()
     {
-        var nb = Notebook.Create([NotebookCell.Markdown("m"), NotebookCell.Code("x")]);
-        nb.Json["metadata"]!["kernelspec"]!["name"] = "python3";
-        nb.Json["metadata"]!.AsObject().Remove("language_info");
-        nb.Cells[1].Metadata.Remove("polyglot_notebook");
-        nb.Cells[0].Json["outputs"] = new JsonArray();
-        var problems = NotebookValidator.Validate(Notebook.Parse(nb.ToJson()));
+        var dir = NewFolder("invalid");
+        string path = Write(dir, "bad.ipynb", "md:m", "x");
+        var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root["metadata"]!["kernelspec"]!["name"] = "python3";
+        root["metadata"]!.AsObject().Remove("language_info");
+        root["cells"]![1]!["metadata"]!.AsObject().Remove("polyglot_notebook");
+        root["cells"]![0]!.AsObject()["outputs"] = new JsonArray();
+        var problems = NotebookValidator.Validate(root);
         Assert.Contains("metadata.kernelspec.name must be \".net-csharp\" (found \"python3\").", problems);
         Assert.Contains("metadata.language_info.name must be \"polyglot-notebook\" (found nothing).", problems);
         Assert.Contains("cell 2: metadata.polyglot_notebook.kernelName must be \"csharp\" (found nothing).", problems);
         Assert.Contains("cell 1: a markdown cell must not have outputs.", problems);
-        Assert.Equal(4, problems.Count);
 
-        var dir = NewFolder("invalid");
         File.WriteAllText(Path.Combine(dir, "broken.ipynb"), "{ not json");
-        Assert.Contains("not valid JSON", Assert.Single(NotebookValidator.Validate(Path.Combine(dir, "broken.ipynb"))));
+        Assert.Contains("is not JSON", Assert.Single(NotebookValidator.Validate(Path.Combine(dir, "broken.ipynb"))));
     }
 
     [Fact]
@@ -83,6 +63,19 @@ public class FormatTests
         {
             var problems = NotebookValidator.Validate(f);
             Assert.True(problems.Count == 0, $"{Path.GetFileName(f)}:\n" + string.Join("\n", problems));
+        }
+    }
+
+    [Fact]
+    public void Every_notebook_pins_the_kernels_FSharp_Core_before_Plotly_and_installs_the_bridge()
+    {
+        foreach (var f in Directory.GetFiles(Path.Combine(RepoRoot, "notebooks"), "*.ipynb"))
+        {
+            var first = NotebookDocument.Load(f).Elements.First(e => e.IsCode()).Contents;
+            int pin = first.IndexOf("#r \"nuget: FSharp.Core, 10.0.", StringComparison.Ordinal);
+            int plotly = first.IndexOf("#r \"nuget: Plotly.NET,", StringComparison.Ordinal);
+            Assert.True(pin >= 0 && pin < plotly, $"{Path.GetFileName(f)}: the first cell must pin FSharp.Core 10.0 before Plotly.NET");
+            Assert.Contains("FSharpCoreBridge.Install()", first);
         }
     }
 }

@@ -1,9 +1,18 @@
 using LlcLab.Notebooks.Execution;
 using LlcLab.Notebooks.Format;
+using Microsoft.DotNet.Interactive.Documents;
+using Xunit;
 
 namespace LlcLab.Tests.Notebooks;
 
-/// <summary>Builds small notebooks in a fresh temp folder and finds the repository.</summary>
+/// <summary>Tests that start the real kernel run one at a time (each is a dotnet-interactive process).</summary>
+[CollectionDefinition("Kernel", DisableParallelization = true)]
+public class KernelCollection { }
+
+/// <summary>A code cell with tags (e.g. "parameters").</summary>
+internal sealed record Tagged(string Code, params string[] Tags);
+
+/// <summary>Builds small notebooks in a fresh folder and reads executed ones.</summary>
 internal static class NotebookTestSupport
 {
     /// <summary>The repository root (the folder holding LlcNotebooks.sln), found by walking up from the test binaries.</summary>
@@ -16,7 +25,7 @@ internal static class NotebookTestSupport
         throw new InvalidOperationException("LlcNotebooks.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A new empty folder under the test output (removed by the OS temp cleaner, not by tests running in parallel).</summary>
+    /// <summary>A new empty folder under the test output (inside the repository, so the kernel's tool manifest is found).</summary>
     public static string NewFolder(string name)
     {
         string dir = Path.Combine(AppContext.BaseDirectory, "notebook-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
@@ -24,52 +33,63 @@ internal static class NotebookTestSupport
         return dir;
     }
 
-    /// <summary>Writes a notebook with the given cells; strings starting with "md:" become markdown cells.</summary>
+    /// <summary>The suite's first cell (as in notebooks/build/src): FSharp.Core pin, Plotly.NET, LlcLab.</summary>
+    public static string SuiteHeader()
+    {
+        string src = File.ReadAllText(Path.Combine(RepoRoot, "notebooks", "build", "src", "00-quickstart.txt"));
+        int start = src.IndexOf("#!csharp\n", StringComparison.Ordinal) + "#!csharp\n".Length;
+        int end = src.IndexOf("\n#!", start, StringComparison.Ordinal);
+        string dll = Path.Combine(RepoRoot, "lib", "LlcLab", "bin", "Release", "net10.0", "LlcLab.dll");
+        return src[start..end].Replace("#r \"../lib/LlcLab/bin/Release/net10.0/LlcLab.dll\"", $"#r \"{dll}\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes a notebook with the given cells: "md:…" strings are markdown, other strings code, <see cref="Tagged"/> tagged code.</summary>
     public static string Write(string folder, string fileName, params object[] cells)
     {
-        var nb = Notebook.Create(cells.Select(c => c switch
+        var doc = new InteractiveDocument();
+        foreach (var c in cells)
+            doc.Add(c switch
+            {
+                Tagged t => NotebookDocument.CodeCell(t.Code, t.Tags),
+                string s when s.StartsWith("md:", StringComparison.Ordinal) => new InteractiveDocumentElement(s[3..], "markdown"),
+                string s => NotebookDocument.CodeCell(s),
+                _ => throw new ArgumentException("cell must be a string or Tagged"),
+            });
+        foreach (var (k, v) in new Dictionary<string, object>
         {
-            NotebookCell cell => cell,
-            string s when s.StartsWith("md:", StringComparison.Ordinal) => NotebookCell.Markdown(s[3..]),
-            string s => NotebookCell.Code(s),
-            _ => throw new ArgumentException("cell must be a string or NotebookCell"),
-        }));
+            ["kernelspec"] = new Dictionary<string, object> { ["display_name"] = PolyglotFormat.KernelSpecDisplayName, ["language"] = PolyglotFormat.KernelSpecLanguage, ["name"] = PolyglotFormat.KernelSpecName },
+            ["language_info"] = new Dictionary<string, object> { ["name"] = PolyglotFormat.LanguageInfoName },
+            ["polyglot_notebook"] = new Dictionary<string, object>
+            {
+                ["kernelInfo"] = new Dictionary<string, object>
+                {
+                    ["defaultKernelName"] = PolyglotFormat.KernelName,
+                    ["items"] = new List<object> { new Dictionary<string, object> { ["aliases"] = new List<object>(), ["name"] = PolyglotFormat.KernelName } },
+                },
+            },
+        }) doc.Metadata[k] = v;
         string path = Path.Combine(folder, fileName);
-        nb.Save(path);
+        NotebookDocument.Save(doc, path);
         return path;
     }
 
     public static NotebookRunResult Run(string path, ExecutionOptions? options = null) =>
-        NotebookExecutor.Run(path, (options ?? new ExecutionOptions()) with { Progress = TextWriter.Null });
+        NotebookExecutor.Run(path, (options ?? new ExecutionOptions()) with { Progress = TextWriter.Null, RenderPng = options?.RenderPng ?? false });
 
-    /// <summary>All text of a cell's outputs of one kind (stream text, or the given MIME type of rich outputs).</summary>
-    public static string OutputText(Notebook nb, int cellIndex, string what)
+    /// <summary>All text of a cell's outputs of one kind: "stdout"/"stderr" streams, "error", or a MIME type of rich outputs.</summary>
+    public static string OutputText(InteractiveDocument nb, int cellIndex, string what)
     {
         var parts = new List<string>();
-        foreach (var o in nb.Cells[cellIndex].Outputs.OfType<System.Text.Json.Nodes.JsonObject>())
+        foreach (var o in nb.Elements[cellIndex].Outputs)
         {
-            string type = o["output_type"]!.GetValue<string>();
-            if (what is "stdout" or "stderr")
+            switch (o)
             {
-                if (type == "stream" && o["name"]!.GetValue<string>() == what) parts.Add(Join(o["text"]));
+                case TextElement t when t.Name == what: parts.Add(t.Text); break;
+                case ErrorElement e when what == "error": parts.Add(e.ErrorName + ": " + e.ErrorValue); break;
+                case DisplayElement d when d.Data.TryGetValue(what, out var v): parts.Add(v?.ToString() ?? ""); break;
+                case ReturnValueElement r when r.Data.TryGetValue(what, out var v): parts.Add(v?.ToString() ?? ""); break;
             }
-            else if (what == "error")
-            {
-                if (type == "error") parts.Add(o["evalue"]!.GetValue<string>());
-            }
-            else if (type is "display_data" or "execute_result" && o["data"]?[what] is { } d)
-                parts.Add(Join(d));
         }
         return string.Concat(parts);
     }
-
-    public static IReadOnlyList<string> OutputTypes(Notebook nb, int cellIndex) =>
-        nb.Cells[cellIndex].Outputs.OfType<System.Text.Json.Nodes.JsonObject>().Select(o => o["output_type"]!.GetValue<string>()).ToList();
-
-    static string Join(System.Text.Json.Nodes.JsonNode? n) => n switch
-    {
-        System.Text.Json.Nodes.JsonArray a => string.Concat(a.Select(x => x!.GetValue<string>())),
-        System.Text.Json.Nodes.JsonValue v => v.GetValue<string>(),
-        _ => "",
-    };
 }

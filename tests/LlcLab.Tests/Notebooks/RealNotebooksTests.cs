@@ -6,14 +6,12 @@ using static LlcLab.Tests.Notebooks.NotebookTestSupport;
 
 namespace LlcLab.Tests.Notebooks;
 
-[CollectionDefinition("RealNotebooks", DisableParallelization = true)]
-public class RealNotebooksCollection { }
-
 /// <summary>
-/// Runs every notebook of the repository's notebooks/ folder in quick mode (-p quick=true), as CI
-/// and <c>llclab reproduce --quick</c> do, and asserts that every cell ran. The slowest test.
+/// Runs every notebook of the repository's notebooks/ folder in quick mode (-p quick=true) on the
+/// real kernel (the pinned dotnet-interactive tool), as CI and <c>llclab reproduce --quick</c> do,
+/// and asserts that no cell has an error output and that chart notebooks produced charts. The slowest test.
 /// </summary>
-[Collection("RealNotebooks")]
+[Collection("Kernel")]
 public class RealNotebooksTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Notebooks()
@@ -41,9 +39,14 @@ public class RealNotebooksTests(ITestOutputHelper output)
         var log = new StringWriter();
         var r = NotebookExecutor.Run(path, new ExecutionOptions(
             Parameters: parameters, RenderPng: false, Progress: log, CellTimeout: TimeSpan.FromMinutes(15),
-            EnvironmentVariables: new Dictionary<string, string> { [Reproducer.ResultsEnvironmentVariable] = results }));
+            EnvironmentVariables: new Dictionary<string, string> { [Reproducer.ResultsEnvironmentVariable] = results, ["LLCLAB_THREADS"] = "1" }));
         output.WriteLine(log.ToString());
         Assert.True(r.Succeeded, $"{name}:\n" + string.Join("\n", r.Failures) + "\n" + string.Join("\n", r.Notes));
         Assert.Equal(r.CodeCellCount, r.Cells.Count);
+        Assert.DoesNotContain(r.Executed.Elements.SelectMany(e => e.Outputs), o => o is Microsoft.DotNet.Interactive.Documents.ErrorElement);
+        bool drawsCharts = r.Executed.Elements.Any(e => e.Contents.Contains("display(", StringComparison.Ordinal) && e.Contents.Contains("Charts.", StringComparison.Ordinal));
+        if (drawsCharts)
+            Assert.Contains(r.Executed.Elements.SelectMany(e => e.Outputs).OfType<Microsoft.DotNet.Interactive.Documents.DisplayElement>(),
+                d => d.Data.TryGetValue("text/html", out var h) && h?.ToString()?.Contains("llclab-chart", StringComparison.Ordinal) == true);
     }
 }
