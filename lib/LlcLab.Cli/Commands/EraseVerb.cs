@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LlcLab.Cli.Options;
 using LlcLab.Erasure;
 using LlcLab.IO;
 using LlcLab.Runtime;
@@ -8,8 +9,9 @@ using static TorchSharp.torch;
 namespace LlcLab.Cli.Commands;
 
 /// <summary>
-/// <c>llclab erase --method leace --x X.npy --z Z.npy --out X2.npy [--save-eraser e.json|e.safetensors]</c>: fits a concept
-/// eraser and writes the erased features (same dtype as X); <c>--eraser e.json</c> applies a saved one instead.
+/// <c>llclab erase --method leace --data X.npy --concept Z.npy --out X2.npy [--save-eraser e.json|e.safetensors]</c>, or
+/// <c>--data digits --concept parity</c> (the train split, as in every verb): fits a concept eraser and writes the erased
+/// features (same dtype as X); <c>--eraser e.json</c> applies a saved one instead.
 /// </summary>
 public sealed class EraseVerb : IVerb
 {
@@ -17,10 +19,11 @@ public sealed class EraseVerb : IVerb
 
     public Command Build()
     {
-        var method = new Option<string>("--method") { Description = "leace | orth | meandiff | oracle | inlp | rlace.", DefaultValueFactory = _ => "leace" };
-        var xOpt = new Option<string>("--x") { Description = "Features .npy [n, d] (float32 or float64).", Required = true };
-        var zOpt = new Option<string?>("--z") { Description = "Concept .npy: int labels [n] or float columns [n] / [n, k]. Needed to fit, and for oracle." };
-        var outOpt = new Option<string>("--out") { Description = "Output .npy for the erased features (dtype of --x).", Required = true };
+        var method = new Option<string?>("--method") { Description = "leace | orth | meandiff | oracle | inlp | rlace (default leace; with --eraser, the saved eraser's method)." };
+        var data = new DataOptions();
+        var subset = new Option<string>("--subset") { Description = "Built-in --data only: rows to erase — train (the split llclab train trains on), test or all.", DefaultValueFactory = _ => "train" };
+        var conceptOpt = new Option<string?>("--concept") { Description = "The concept: a name of the built-in --data (e.g. parity), or Z.npy (int labels [n] or float columns [n] / [n, k]). Needed to fit, and for oracle." };
+        var outOpt = new Option<string>("--out") { Description = "Output .npy for the erased features (dtype of --data).", Required = true };
         var save = new Option<string?>("--save-eraser") { Description = "Save the fitted eraser (.json or .safetensors)." };
         var load = new Option<string?>("--eraser") { Description = "Apply a saved eraser instead of fitting one." };
         var strength = new Option<double>("--strength") { Description = "Erasure strength t in [0, 1]: x − t·(x − r(x)).", DefaultValueFactory = _ => 1.0 };
@@ -29,31 +32,37 @@ public sealed class EraseVerb : IVerb
         var iters = new Option<int>("--iterations") { Description = "Maximum rounds (inlp) or alternating steps (rlace; default 75000, with early stop at chance).", DefaultValueFactory = _ => 0 };
         var seed = new Option<long>("--seed") { Description = "Seed (probe splits for inlp, initialisation for rlace).", DefaultValueFactory = _ => 0 };
 
-        var cmd = new Command("erase", "Fit a linear concept eraser (LEACE and peers) and erase the concept from features.")
-        {
-            method, xOpt, zOpt, outOpt, save, load, strength, shrink, rank, iters, seed,
-        };
+        var cmd = new Command("erase", "Fit a linear concept eraser (LEACE and peers) and erase the concept from features (--data X.npy or a built-in data set).");
+        data.AddTo(cmd);
+        foreach (var o in new Option[] { subset, conceptOpt, method, outOpt, save, load, strength, shrink, rank, iters, seed }) cmd.Options.Add(o);
         return cmd.WithAction(r =>
         {
             var device = Devices.Default;
-            using var x = Npy.Read(r.GetValue(xOpt)!).to(device);
-            if (x.dim() != 2 || !x.is_floating_point())
-                throw new InvalidDataException($"--x must be a float32/float64 matrix [n, d]; got {x.dtype} [{string.Join(", ", x.shape)}].");
-            var zPath = r.GetValue(zOpt);
-            using var z = zPath is null ? null : Npy.Read(zPath).to(device);
+            // Outputs and flags first, then the inputs (EraseInputs names the flag of any bad one).
+            var outPath = OutputPath.File("--out", r.GetValue(outOpt)!);
+            if (r.GetValue(save) is { } sp) OutputPath.File("--save-eraser", sp);
+            if (r.GetValue(load) is { } lp && !File.Exists(lp)) throw new ArgumentException($"--eraser {lp}: no such file ('{Path.GetFullPath(lp)}').");
+            if (r.GetValue(load) is not null && r.GetValue(save) is not null) throw new ArgumentException("--save-eraser saves a fitted eraser; with --eraser nothing is fitted. Drop one of them.");
+            Check.AtLeast("--rank", r.GetValue(rank), 1);
+            Check.AtLeast("--iterations", r.GetValue(iters), 0);
+            var (xIn, zIn) = EraseInputs.Read(r, data, subset, conceptOpt);
+            using var x = xIn.to(device);
+            using var z = zIn?.to(device);
             double t = r.GetValue(strength);
             if (!(t >= 0 && t <= 1)) throw new ArgumentException($"--strength must be in [0, 1] but is {t}.");
-            string m = r.GetValue(method)!.Trim().ToLowerInvariant();
+            string m = Check.OneOf("--method", r.GetValue(method) ?? "leace", "leace", "orth", "sal", "meandiff", "oracle", "inlp", "rlace");
             var savePath = r.GetValue(save);
             Tensor erased;
             string summary;
             if (r.GetValue(load) is { } loadPath)
             {
                 var stored = EraserFile.ReadMethod(loadPath);
+                if (r.GetValue(method) is { } asked && !asked.Trim().Equals(stored, StringComparison.OrdinalIgnoreCase))
+                    throw new ArgumentException($"--method {asked} contradicts --eraser {loadPath}, which holds a {stored} eraser; drop --method (the saved eraser's method is used) or fit a new one without --eraser.");
                 if (stored == "oracle")
                 {
                     using var oracle = EraserFile.LoadOracle(loadPath);
-                    if (z is null) throw new ArgumentException("An oracle eraser needs the concept at inference: pass --z.");
+                    if (z is null) throw new ArgumentException("An oracle eraser needs the concept at inference: pass --concept.");
                     erased = oracle.Apply(x, z, t);
                 }
                 else
@@ -65,7 +74,7 @@ public sealed class EraseVerb : IVerb
             }
             else
             {
-                if (z is null) throw new ArgumentException("Fitting an eraser needs the concept: pass --z Z.npy (or --eraser to apply a saved one).");
+                if (z is null) throw new ArgumentException("Fitting an eraser needs the concept: pass --concept NAME or --concept Z.npy (or --eraser to apply a saved one).");
                 if (m == "oracle")
                 {
                     using var oracle = OracleEraser.Fit(x, z);
@@ -84,7 +93,7 @@ public sealed class EraseVerb : IVerb
             using (erased)
             {
                 using var cpu = erased.cpu();
-                Npy.Write(r.GetValue(outOpt)!, cpu);
+                Npy.Write(outPath, cpu);
                 var line = $"erased: {summary}; n = {x.shape[0]}, d = {x.shape[1]}, strength {t.ToString(CultureInfo.InvariantCulture)}, dtype {erased.dtype}";
                 if (z is not null)
                 {
@@ -92,7 +101,7 @@ public sealed class EraseVerb : IVerb
                     line += $"; ‖Cov(x, z)‖ {before:E3} → {after:E3}";
                 }
                 Console.WriteLine(line);
-                Console.WriteLine($"wrote {r.GetValue(outOpt)}" + (savePath is not null ? $" and {savePath}" : ""));
+                Console.WriteLine($"wrote {outPath}" + (savePath is not null ? $" and {savePath}" : ""));
             }
             return 0;
         });

@@ -1,12 +1,18 @@
 using System.CommandLine;
+using System.Reflection;
 using LlcLab.Runtime;
 
 namespace LlcLab.Cli.Commands;
 
-/// <summary><c>llclab info</c>: versions, device, threads and the native-library fix status.</summary>
+/// <summary><c>llclab info</c>: versions, device, threads and the native-library fix status. Its first line is the same
+/// version string that <c>llclab --version</c> prints.</summary>
 public sealed class InfoVerb : IVerb
 {
     public int Order => 0;
+
+    /// <summary>The CLI's informational version (what <c>--version</c> prints): the project version plus the commit.</summary>
+    public static string Version =>
+        typeof(InfoVerb).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
 
     public Command Build()
     {
@@ -15,7 +21,13 @@ public sealed class InfoVerb : IVerb
         return cmd.WithAction(r =>
         {
             var info = EnvironmentInfo.Collect();
-            Console.WriteLine(r.GetValue(json) ? info.ToJson() : info.ToText());
+            if (r.GetValue(json))
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(info.ToJson())!.AsObject();
+                node.Insert(0, "llclab", Version);
+                Console.WriteLine(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            else Console.WriteLine($"llclab        {Version}\n{info.ToText()}");
             return 0;
         });
     }

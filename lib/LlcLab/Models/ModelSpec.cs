@@ -53,7 +53,7 @@ public sealed record ModelSpec(string Kind, IReadOnlyList<long> Widths, Activati
     {
         if (parts.Length < 3 || !parts[1].Equals("digits", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Spec '{spec}': write cnn:digits:16-32 (8×8 digit images; channels per conv stage).");
-        var channels = parts[2].Split('-', StringSplitOptions.RemoveEmptyEntries).Select(w =>
+        var channels = parts[2].Split('-').Select(w =>
             long.TryParse(w, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new ArgumentException($"Channel count '{w}' in spec '{spec}' is not a positive integer.")).ToArray();
         if (channels.Length is < 1 or > 3) throw new ArgumentException($"Spec '{spec}': give 1 to 3 conv stages (8×8 → 4×4 → 2×2 → 1×1).");
@@ -100,7 +100,10 @@ public sealed record ModelSpec(string Kind, IReadOnlyList<long> Widths, Activati
 
     static long[] ParseWidths(string s, string spec)
     {
-        var ws = s.Split('-', StringSplitOptions.RemoveEmptyEntries);
+        // An empty width ("64--10") is a typo, not a request for fewer layers: refuse it rather than drop it.
+        var ws = s.Split('-');
+        if (ws.Any(w => w.Trim().Length == 0))
+            throw new ArgumentException($"Spec '{spec}' has an empty width between '-' signs (a typo?). Example: mlp:64-32-10:relu.");
         if (ws.Length < 2) throw new ArgumentException($"Spec '{spec}' needs at least two widths (input and output).");
         return ws.Select(w => long.TryParse(w, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
             ? v : throw new ArgumentException($"Width '{w}' in spec '{spec}' is not a positive integer.")).ToArray();

@@ -41,6 +41,9 @@ public abstract record GradientProcedure(UnlearnOptions? Options) : IUnlearningP
         }
     }
 
+    /// <summary>Step t's update depends on t and the fixed schedule only, not on the total step count.</summary>
+    public virtual bool StepsExtendPrefix => true;
+
     /// <summary>Procedure-specific hyperparameters for the manifest.</summary>
     protected virtual IEnumerable<(string, string)> ExtraHyperparameters() => [];
 

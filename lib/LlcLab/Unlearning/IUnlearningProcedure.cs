@@ -19,5 +19,9 @@ public interface IUnlearningProcedure
     /// <summary>Hyperparameters as name → value, recorded in the run manifest.</summary>
     IReadOnlyDictionary<string, string> Hyperparameters { get; }
 
+    /// <summary>True when the first k steps of a run with more <c>steps</c> are exactly the run with k steps (so a
+    /// finished run can be extended by asking for more steps); false when the step count changes the schedule itself.</summary>
+    bool StepsExtendPrefix => false;
+
     IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0);
 }

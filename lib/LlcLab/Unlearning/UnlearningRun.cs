@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LlcLab.IO;
 using LlcLab.Models;
 using static TorchSharp.torch;
@@ -17,6 +16,9 @@ public sealed record UnlearningRunOptions
     public bool SaveCheckpoints { get; init; } = true;
     /// <summary>Adds <c>{metric}_gap_to_retrain</c> rows against a retrained model's values.</summary>
     public RetrainGap? RetrainGap { get; init; }
+    /// <summary>Extra identity fields for the manifest (e.g. the model file's hash, the data and split seeds); a resumed run
+    /// must match them. Values that parse as numbers are stored as JSON numbers.</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
     /// <summary>Called after each checkpoint is evaluated (and written), with its rows — e.g. to print progress.</summary>
     public Action<UnlearningCheckpoint, IReadOnlyList<ResultRow>>? Progress { get; init; }
 }
@@ -47,7 +49,8 @@ public sealed record UnlearningRunResult(ResultsTable Table, IReadOnlyList<int> 
 /// <summary>
 /// Runs an unlearning procedure and evaluates metrics at every checkpoint, writing a tidy long-format
 /// table (one row per checkpoint per metric value) as it goes. With an output folder the run is
-/// resumable: checkpoints whose rows are already in <c>metrics.csv</c> are not evaluated again
+/// resumable into a folder whose manifest matches (<see cref="UnlearningRunManifest"/>; a mismatch is refused):
+/// checkpoints whose rows are already in <c>metrics.csv</c> are not evaluated again
 /// (procedures are deterministic, so the procedure is replayed — cheap — and only the metrics, the
 /// expensive part, are skipped). Per checkpoint, the weights file is written before the table rows, and
 /// the table (CSV then JSON) is rewritten atomically, so an interruption never leaves partial rows.
@@ -74,33 +77,48 @@ public static class UnlearningRun
         var o = options ?? new UnlearningRunOptions();
         metrics ??= DefaultMetrics(data);
         var files = o.OutDir is null ? null : new RunFiles(o.OutDir);
-        var manifest = Manifest(original, data, procedure, metrics, seed, o);
-        var table = files?.Open(manifest) ?? new ResultsTable();
+        var manifest = UnlearningRunManifest.Build(original, data, procedure, metrics, seed, o);
+        var table = files?.Open(manifest, procedure) ?? new ResultsTable();
         var done = table.Where(r => r.Step is not null).Select(r => (int)r.Step!.Value).ToHashSet();
 
         var steps = new List<int>();
         int evaluated = 0, resumed = 0;
-        foreach (var ck in procedure.Run(original, data, seed))
+        try
         {
-            steps.Add(ck.Step);
-            if (done.Contains(ck.Step))
+            foreach (var ck in procedure.Run(original, data, seed))
             {
-                resumed++;
-                if (files is not null && o.SaveCheckpoints && !File.Exists(files.CheckpointPath(ck.Step))) files.WriteCheckpoint(ck, original);
-                continue;
+                steps.Add(ck.Step);
+                if (done.Contains(ck.Step))
+                {
+                    resumed++;
+                    if (files is not null && o.SaveCheckpoints && !File.Exists(files.CheckpointPath(ck.Step))) files.WriteCheckpoint(ck, original);
+                    continue;
+                }
+                cancellation.ThrowIfCancellationRequested();
+                var rows = Evaluate(ck, original, data, procedure, metrics, seed, o);
+                if (files is not null)
+                {
+                    if (o.SaveCheckpoints) files.WriteCheckpoint(ck, original);
+                    table.AddRange(rows);
+                    files.WriteTable(table);
+                }
+                else table.AddRange(rows);
+                evaluated++;
+                o.Progress?.Invoke(ck, rows);
+                cancellation.ThrowIfCancellationRequested();
             }
-            var rows = Evaluate(ck, original, data, procedure, metrics, seed, o);
-            if (files is not null)
-            {
-                if (o.SaveCheckpoints) files.WriteCheckpoint(ck, original);
-                table.AddRange(rows);
-                files.WriteTable(table);
-            }
-            else table.AddRange(rows);
-            evaluated++;
-            o.Progress?.Invoke(ck, rows);
-            cancellation.ThrowIfCancellationRequested();
         }
+        catch (OperationCanceledException)
+        {
+            files?.SetStatus(manifest, "interrupted", null);
+            throw;
+        }
+        catch (Exception e)
+        {
+            files?.SetStatus(manifest, "failed", e.Message);
+            throw;
+        }
+        files?.SetStatus(manifest, "finished", null);
         return new UnlearningRunResult(table, steps, evaluated, resumed);
     }
 
@@ -133,25 +151,6 @@ public static class UnlearningRun
         }).ToList();
     }
 
-    static Dictionary<string, string> Manifest(Network original, UnlearningData data, IUnlearningProcedure procedure,
-        IReadOnlyList<ICheckpointMetric> metrics, long seed, UnlearningRunOptions o)
-    {
-        var m = new Dictionary<string, string>
-        {
-            ["experiment"] = o.Experiment,
-            ["model"] = original.Spec.Text,
-            ["procedure"] = procedure.Name,
-            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
-            ["metrics"] = string.Join(",", metrics.Select(x => x.Name)),
-            ["n_forget"] = data.Forget.Count.ToString(CultureInfo.InvariantCulture),
-            ["n_retain"] = data.Retain.Count.ToString(CultureInfo.InvariantCulture),
-            ["n_test"] = (data.Test?.Count ?? 0).ToString(CultureInfo.InvariantCulture),
-            ["retrain_gap"] = o.RetrainGap is null ? "no" : "yes",
-        };
-        foreach (var (k, v) in procedure.Hyperparameters) m["hp." + k] = v;
-        return m;
-    }
-
     /// <summary>The files of a run folder.</summary>
     sealed class RunFiles(string dir)
     {
@@ -160,27 +159,27 @@ public static class UnlearningRun
         string JsonPath => Path.Combine(dir, "metrics.json");
         public string CheckpointPath(int step) => Path.Combine(dir, "checkpoints", $"step-{step:D6}.safetensors");
 
-        /// <summary>Creates the folder, or checks that an existing one holds the same run, and returns the rows so far.</summary>
-        public ResultsTable Open(Dictionary<string, string> manifest)
+        /// <summary>Creates the folder, or checks that an existing one holds the same run (see
+        /// <see cref="UnlearningRunManifest"/>), and returns the rows so far.</summary>
+        public ResultsTable Open(System.Text.Json.Nodes.JsonObject manifest, IUnlearningProcedure procedure)
         {
-            Directory.CreateDirectory(dir);
             if (File.Exists(ManifestPath))
-            {
-                var old = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(ManifestPath))
-                    ?? throw new InvalidDataException($"'{ManifestPath}' is empty or not a JSON object.");
-                var diffs = manifest.Keys.Union(old.Keys)
-                    .Where(k => manifest.GetValueOrDefault(k) != old.GetValueOrDefault(k))
-                    .Select(k => $"{k}: {old.GetValueOrDefault(k) ?? "(none)"} → {manifest.GetValueOrDefault(k) ?? "(none)"}").ToList();
-                if (diffs.Count > 0)
-                    throw new InvalidOperationException(
-                        $"The output folder '{dir}' holds a different run ({string.Join("; ", diffs)}). " +
-                        "Use a new --out folder, or delete this one to start over.");
-            }
-            else AtomicFile.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                UnlearningRunManifest.Reconcile(dir, UnlearningRunManifest.Read(ManifestPath), manifest, procedure);
+            Directory.CreateDirectory(dir);
+            UnlearningRunManifest.Write(ManifestPath, manifest);
             if (!File.Exists(CsvPath)) return new ResultsTable();
             var table = ResultsTable.ReadCsv(CsvPath);
             table.WriteJson(JsonPath); // the CSV is the source of truth; the JSON may lag one checkpoint after an interruption
             return table;
+        }
+
+        /// <summary>Records how the last invocation ended (not part of the run's identity).</summary>
+        public void SetStatus(System.Text.Json.Nodes.JsonObject manifest, string status, string? error)
+        {
+            manifest["status"] = status;
+            if (error is null) manifest.Remove("error"); else manifest["error"] = error;
+            try { UnlearningRunManifest.Write(ManifestPath, manifest); }
+            catch (IOException) { } // never hide the run's own error behind a failed status update
         }
 
         public void WriteTable(ResultsTable table)
@@ -192,8 +191,11 @@ public static class UnlearningRun
         public void WriteCheckpoint(UnlearningCheckpoint ck, Network original)
         {
             var tensors = new Dictionary<string, Tensor>(ck.State);
+            // The spec goes under Network's own key, so every verb loads a checkpoint like any model file.
             var meta = new Dictionary<string, string>
             {
+                ["format"] = "pt",
+                [Network.SpecMetadataKey] = original.Spec.Text,
                 ["model"] = original.Spec.Text,
                 ["procedure"] = ck.Procedure,
                 ["step"] = ck.Step.ToString(CultureInfo.InvariantCulture),

@@ -14,6 +14,9 @@ public sealed record RandomRelabel(UnlearnOptions? Options = null, double Retain
 {
     public override string Name => "relabel";
 
+    /// <summary>The repair phase is the last <see cref="RepairSteps"/> steps, so more steps move it: only a run without one extends.</summary>
+    public override bool StepsExtendPrefix => RepairSteps == 0;
+
     protected override IEnumerable<(string, string)> ExtraHyperparameters() =>
         [("retain_weight", RetainWeight.ToString("R", CultureInfo.InvariantCulture)), ("repair_steps", RepairSteps.ToString(CultureInfo.InvariantCulture))];
 
