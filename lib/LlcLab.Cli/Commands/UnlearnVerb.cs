@@ -118,6 +118,7 @@ public sealed class UnlearnVerb : IVerb
                 var result = UnlearningRun.Execute(mf.Net, unlearning, proc, metrics, r.GetValue(seed), new UnlearningRunOptions
                 {
                     OutDir = outDir, Experiment = r.GetValue(experiment)!, Provenance = provenance,
+                    CheckpointMetadata = choice.Metadata().ToDictionary(kv => kv.Key, kv => kv.Value),
                     RetrainGap = refDir is not null ? RetrainGap.FromRunFolder(refDir) : null,
                     Progress = (ck, rows) =>
                     {

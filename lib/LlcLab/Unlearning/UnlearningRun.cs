@@ -19,6 +19,9 @@ public sealed record UnlearningRunOptions
     /// <summary>Extra identity fields for the manifest (e.g. the model file's hash, the data and split seeds); a resumed run
     /// must match them. Values that parse as numbers are stored as JSON numbers.</summary>
     public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
+    /// <summary>Extra safetensors metadata for every checkpoint file (e.g. the data choice, so a checkpoint given to
+    /// another verb defaults to the same data and split).</summary>
+    public IReadOnlyDictionary<string, string> CheckpointMetadata { get; init; } = new Dictionary<string, string>();
     /// <summary>Called after each checkpoint is evaluated (and written), with its rows — e.g. to print progress.</summary>
     public Action<UnlearningCheckpoint, IReadOnlyList<ResultRow>>? Progress { get; init; }
 }
@@ -76,7 +79,7 @@ public static class UnlearningRun
         ArgumentNullException.ThrowIfNull(procedure);
         var o = options ?? new UnlearningRunOptions();
         metrics ??= DefaultMetrics(data);
-        var files = o.OutDir is null ? null : new RunFiles(o.OutDir);
+        var files = o.OutDir is null ? null : new RunFiles(o.OutDir, o);
         var manifest = UnlearningRunManifest.Build(original, data, procedure, metrics, seed, o);
         var table = files?.Open(manifest, procedure) ?? new ResultsTable();
         var done = table.Where(r => r.Step is not null).Select(r => (int)r.Step!.Value).ToHashSet();
@@ -152,7 +155,7 @@ public static class UnlearningRun
     }
 
     /// <summary>The files of a run folder.</summary>
-    sealed class RunFiles(string dir)
+    sealed class RunFiles(string dir, UnlearningRunOptions options)
     {
         string ManifestPath => Path.Combine(dir, "manifest.json");
         string CsvPath => Path.Combine(dir, "metrics.csv");
@@ -190,6 +193,7 @@ public static class UnlearningRun
 
         public void WriteCheckpoint(UnlearningCheckpoint ck, Network original)
         {
+            var extra = options.CheckpointMetadata;
             var tensors = new Dictionary<string, Tensor>(ck.State);
             // The spec goes under Network's own key, so every verb loads a checkpoint like any model file.
             var meta = new Dictionary<string, string>
@@ -203,6 +207,7 @@ public static class UnlearningRun
             };
             if (ck.Strength is { } t) meta["strength"] = t.ToString("R", CultureInfo.InvariantCulture);
             if (ck.Inserted.Count > 0) meta["erased_layers"] = string.Join(",", ck.Inserted.Select(a => a.Layer)); // folded into the weights
+            foreach (var (k, v) in extra) meta.TryAdd(k, v);
             SafeTensors.Write(CheckpointPath(ck.Step), tensors, meta);
         }
     }

@@ -77,7 +77,7 @@ public static class UnlearningRunManifest
                     : $"{key} is {a} in the folder but {b} now ({procedure.Name}'s schedule depends on the step count, so it cannot be extended)");
                 continue;
             }
-            diffs.Add($"{key} is {was ?? "(absent)"} in the folder but {now ?? "(absent)"} now");
+            diffs.Add($"{key} is {Short(was) ?? "(absent)"} in the folder but {Short(now) ?? "(absent)"} now");
         }
         if (diffs.Count > 0)
             throw new InvalidOperationException(
@@ -96,6 +96,9 @@ public static class UnlearningRunManifest
         _ => n.ToJsonString(),
     };
 
+    /// <summary>Hashes are shown by their first 12 hex digits (enough to tell them apart).</summary>
+    static string? Short(string? v) => v is { Length: 64 } && v.All(Uri.IsHexDigit) ? v[..12] + "…" : v;
+
     /// <summary>Numbers become JSON numbers; everything else stays a string.</summary>
     static JsonNode? Value(string v) =>
         double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
@@ -109,7 +112,10 @@ public static class UnlearningRunManifest
     }
 
     public static void Write(string path, JsonObject manifest) =>
-        AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+abc", not "\u002B"
+        }) + "\n");
 
     /// <summary>SHA-256 over the parameters in state-dict order (name, then float bytes).</summary>
     public static string WeightsHash(Network net)
