@@ -15,7 +15,9 @@ public static class CliApp
     {
         var root = new Command(Name, description);
         root.Options.Add(new System.CommandLine.Help.HelpOption());
-        root.Options.Add(new VersionOption());
+        // The same string as `llclab info`'s first line, whichever process hosts the CLI (the default prints the entry
+        // assembly's version, which in-process is the host's).
+        root.Options.Add(new VersionOption { Action = new PrintVersion() });
         root.Options.Add(GlobalOptions.Device);
         root.Options.Add(GlobalOptions.Threads);
         foreach (var v in verbs) root.Subcommands.Add(v);
@@ -32,4 +34,13 @@ public static class CliApp
     /// <summary>Runs <c>llclab</c> with every verb (what <c>Program</c> does; tests call it in-process).</summary>
     public static int Run(params string[] args) =>
         CliRunner.Run(Root("llclab — Local Learning Coefficient and concept-erasure experiments (LlcNotebooks).", Verbs()), args);
+
+    sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            Console.Out.WriteLine(Commands.InfoVerb.Version);
+            return 0;
+        }
+    }
 }

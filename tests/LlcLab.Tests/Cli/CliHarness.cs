@@ -27,7 +27,8 @@ internal static class CliHarness
             var (o, e) = (new StringWriter(), new StringWriter());
             Console.SetOut(o);
             Console.SetError(e);
-            try { return new Outcome(CliApp.Run([.. args, "--device", "cpu"]), o.ToString(), e.ToString()); }
+            bool plain = args.Any(a => a is "--version" or "--help") || args is ["info", ..];
+            try { return new Outcome(CliApp.Run(plain ? args : [.. args, "--device", "cpu"]), o.ToString(), e.ToString()); }
             finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
         }
     }
