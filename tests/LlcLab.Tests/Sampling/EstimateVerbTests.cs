@@ -28,17 +28,18 @@ public class EstimateVerbTests
         p.Model.Save(dir.File("w.safetensors"));
         Npy.Write(dir.File("x.npy"), p.X);
         Npy.Write(dir.File("y.npy"), p.Y);
-        int rc = Run("estimate", "--arch", "dln:4-2-3", "--weights", dir.File("w.safetensors"), "--x", dir.File("x.npy"), "--y", dir.File("y.npy"),
-            "--chains", "2", "--draws", "50", "--burnin", "10", "--seed", "4", "--out", dir.File("r.json"), "--quiet", "--device", "cpu");
+        int rc = Run("estimate", "--model", dir.File("w.safetensors"), "--data", dir.File("x.npy"), "--labels", dir.File("y.npy"), "--subset", "all",
+            "--sgld-chains", "2", "--sgld-draws", "50", "--sgld-burnin", "10", "--sgld-seed", "4", "--out", dir.File("r.json"), "--quiet", "--device", "cpu");
         Assert.Equal(0, rc);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("r.json")));
         var root = doc.RootElement;
-        foreach (var key in new[] { "llc_mean", "llc_std", "llc_per_chain", "init_loss", "nbeta", "loss_trace", "elapsed_seconds", "lr", "localization", "chains", "draws", "burnin", "batch_size", "seed", "sampler" })
+        foreach (var key in new[] { "llc_mean", "llc_std", "llc_per_chain", "init_loss", "nbeta", "elapsed_seconds", "lr", "localization", "chains", "draws", "burnin", "batch_size", "seed", "sampler", "traces", "model_sha256", "split_seed" })
             Assert.True(root.TryGetProperty(key, out _), $"missing key {key}");
         Assert.Equal(2, root.GetProperty("llc_per_chain").GetArrayLength());
-        Assert.Equal(50, root.GetProperty("loss_trace")[1].GetArrayLength());
+        using var traces = JsonDocument.Parse(File.ReadAllText(dir.File("r.traces.json")));
+        Assert.Equal(50, traces.RootElement.GetProperty("loss_trace")[1].GetArrayLength());
         Assert.Equal(400 / Math.Log(400), root.GetProperty("nbeta").GetDouble(), 6);
-        // the library call with the same settings gives the same number
+        // the library call with the same settings gives the same number (--subset all: every row, as given)
         var lib = Llc.Estimate(p.Model, p.X, p.Y, new SgldOptions { Chains = 2, Draws = 50, BurnIn = 10, Seed = 4 });
         Assert.Equal(lib.Mean, root.GetProperty("llc_mean").GetDouble(), 5);
     }
@@ -52,13 +53,13 @@ public class EstimateVerbTests
         Npy.Write(dir.File("x.npy"), randn(20, 4));
         Npy.Write(dir.File("y.npy"), zeros(20, ScalarType.Int64));
         Npy.Write(dir.File("x5.npy"), randn(20, 5));
-        string[] common = ["--weights", dir.File("w.safetensors"), "--y", dir.File("y.npy"), "--out", dir.File("r.json"), "--quiet", "--draws", "5", "--burnin", "0"];
-        Assert.Equal(2, Run(["estimate", "--arch", "mlp:4-5-2:relu", "--x", dir.File("x.npy"), .. common]));
-        Assert.Equal(2, Run(["estimate", "--arch", "mlp:4-3-2:relu", "--x", dir.File("x5.npy"), .. common]));
-        Assert.Equal(2, Run(["estimate", "--arch", "mlp:4-3-2:relu", "--x", dir.File("x.npy"), "--loss", "mse", .. common]));
-        Assert.Equal(2, Run(["estimate", "--arch", "mlp:4-3-2:relu", "--x", dir.File("missing.npy"), .. common]));
+        string[] common = ["--model", dir.File("w.safetensors"), "--labels", dir.File("y.npy"), "--out", dir.File("r.json"), "--quiet", "--sgld-draws", "5", "--sgld-burnin", "0"];
+        Assert.Equal(2, Run(["estimate", "--arch", "mlp:4-5-2:relu", "--data", dir.File("x.npy"), .. common])); // contradicts the file's spec
+        Assert.Equal(2, Run(["estimate", "--data", dir.File("x5.npy"), .. common]));
+        Assert.Equal(2, Run(["estimate", "--data", dir.File("x.npy"), "--loss", "mse", .. common]));
+        Assert.Equal(2, Run(["estimate", "--data", dir.File("missing.npy"), .. common]));
         Assert.False(File.Exists(dir.File("r.json")));
-        Assert.Equal(0, Run(["estimate", "--arch", "mlp:4-3-2:relu", "--x", dir.File("x.npy"), .. common]));
+        Assert.Equal(0, Run(["estimate", "--arch", "mlp:4-3-2:relu", "--data", dir.File("x.npy"), .. common]));
         Assert.True(File.Exists(dir.File("r.json")));
     }
 }
