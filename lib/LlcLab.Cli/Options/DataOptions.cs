@@ -80,6 +80,8 @@ public sealed class DataOptions
             data = recordedData;
             labels ??= Recorded(DataChoice.LabelsKey);
         }
+        if (data is null && modelMetadata is not null)
+            Stderr.Note($"note: no --data given and the model file records none; using --data {DefaultData}.");
         data ??= DefaultData;
         long dataSeed = r.GetValue(DataSeed) ?? ParseLong(Recorded(DataChoice.DataSeedKey)) ?? 0;
         long splitSeed = r.GetValue(SplitSeed) ?? ParseLong(Recorded(DataChoice.SplitSeedKey)) ?? 0;

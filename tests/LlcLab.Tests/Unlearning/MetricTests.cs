@@ -118,8 +118,12 @@ public class MetricTests
         using var original = UnlearningFixture.Original();
         var data = UnlearningFixture.Data;
         var o = new SgldOptions { Chains = 2, Draws = 40, BurnIn = 10, Seed = 5 };
-        var values = new LlcMetric(o, [LlcSubset.Train, LlcSubset.Forget], perLayer: true).Evaluate(Context(original, original, data)).ToList();
+        var all = new LlcMetric(o, [LlcSubset.Train, LlcSubset.Forget], perLayer: true).Evaluate(Context(original, original, data)).ToList();
+        var values = all.Where(v => v.Metric == "llc").ToList();
         Assert.Equal(6, values.Count); // {train, forget} × {all, h1, output}
+        // each estimate also reports its sampler diagnostics, keyed like its llc row
+        Assert.Equal(6, all.Count(v => v.Metric == "llc_r_hat"));
+        Assert.Equal(6, all.Count(v => v.Metric == "llc_fraction_below_init_loss"));
         Assert.Equal(["h1", "output"], values.Where(v => v.DataSubset == "train" && v.Layer is not null).Select(v => v.Layer!));
         Assert.All(values, v => { Assert.Equal("llc", v.Metric); Assert.True(double.IsFinite(v.Value)); Assert.Equal(2, v.NChains); Assert.Equal(40, v.NDraws); });
 
