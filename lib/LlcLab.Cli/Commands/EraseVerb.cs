@@ -20,7 +20,7 @@ public sealed class EraseVerb : IVerb
     public Command Build()
     {
         var method = new Option<string?>("--method") { Description = "leace | orth | meandiff | oracle | inlp | rlace (default leace; with --eraser, the saved eraser's method)." };
-        var data = new DataOptions();
+        var data = new DataOptions(readsModel: false);
         var subset = new Option<string>("--subset") { Description = "Built-in --data only: rows to erase — train (the split llclab train trains on), test or all.", DefaultValueFactory = _ => "train" };
         var conceptOpt = new Option<string?>("--concept") { Description = "The concept: a name of the built-in --data (e.g. parity), or Z.npy (int labels [n] or float columns [n] / [n, k]). Needed to fit, and for oracle." };
         var outOpt = new Option<string>("--out") { Description = "Output .npy for the erased features (dtype of --data).", Required = true };

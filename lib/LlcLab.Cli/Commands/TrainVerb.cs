@@ -20,7 +20,7 @@ public sealed class TrainVerb : IVerb
     public Command Build()
     {
         var arch = new Option<string>("--arch") { Description = "Model spec, e.g. mlp:64-128-10:relu, dln:5-3-5.", Required = true };
-        var data = new DataOptions();
+        var data = new DataOptions(readsModel: false);
         var opt = new OptimizerOptionGroup();
         var output = new Option<string>("--out") { Description = "Output .safetensors file.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };

@@ -48,11 +48,18 @@ public sealed class DataOptions
     public const string DefaultData = "digits";
     public const double DefaultTestFraction = 0.2;
 
-    public readonly Option<string?> Data = new("--data")
+    public readonly Option<string?> Data;
+
+    /// <param name="readsModel">True for verbs that read a model file (its recorded data is the default); false for train.</param>
+    public DataOptions(bool readsModel = true)
     {
-        Description = $"Data set: {BuiltinData.Names} | X.npy (with --labels Y.npy) | file.csv[.gz] (last column = label). " +
-            "Default: the data the model was trained on (recorded by llclab train), else digits.",
-    };
+        Data = new("--data")
+        {
+            Description = $"Data set: {BuiltinData.Names} | X.npy (with --labels Y.npy) | file.csv[.gz] (last column = label). Default: " +
+                (readsModel ? "the data the model was trained on (recorded by llclab train), else digits." : $"{DefaultData}."),
+        };
+    }
+
     public readonly Option<string?> Labels = new("--labels") { Description = "Labels/targets .npy when --data is an X .npy file (int labels [n], or float targets)." };
     public readonly Option<long?> DataSeed = new("--data-seed") { Description = "Seed of generated data (synthetic, planted; digits' planted mark). Default 0." };
     public readonly Option<long?> SplitSeed = new("--split-seed") { Description = "Seed of the stratified train/test split (the same in every verb). Default 0." };
