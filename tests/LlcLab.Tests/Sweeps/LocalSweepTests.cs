@@ -1,0 +1,71 @@
+using LlcLab.Sweeps;
+using Xunit;
+
+namespace LlcLab.Tests.Sweeps;
+
+public class LocalSweepTests
+{
+    [Fact]
+    public void Killing_a_worker_mid_cell_leaves_no_shard_and_the_rerun_finishes_only_the_missing_cell()
+    {
+        var dir = SweepTestSupport.NewFolder("kill");
+        var plan = SweepTestSupport.PlanTiny(dir);
+        var store = new ShardStore(dir);
+        var (c0, c1) = (plan.Cells[0], plan.Cells[1]);
+
+        var first = SweepTestSupport.Cli(null, "sweep", "worker", dir, "--cells", c0.Id);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var meta0 = store.Meta(c0.Id)!;
+
+        // Start cell 1 and kill its worker once the cell is under way.
+        using (var p = SweepTestSupport.Start(null, ["sweep", "worker", dir, "--cells", c1.Id], out var output))
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(store.RunningPath(c1.Id)) && !p.HasExited && DateTime.UtcNow < until) Thread.Sleep(50);
+            Thread.Sleep(1000);
+            Assert.False(p.HasExited, "the worker finished before it could be killed: " + output);
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        Assert.Equal(CellState.Pending, store.State(c1.Id));
+        Assert.False(File.Exists(store.ShardPath(c1.Id)));
+        Assert.Throws<InvalidOperationException>(() => SweepMerge.Table(dir));           // incomplete: a clear error, no partial table
+
+        var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "2");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Contains("ran 1 cell(s)", rerun.Output);
+        Assert.Contains("1 were already done", rerun.Output);
+        Assert.Equal(meta0, store.Meta(c0.Id));                                       // cell 0 was not recomputed
+        Assert.Equal(CellState.Done, store.State(c1.Id));
+
+        var merge = SweepTestSupport.Cli(null, "sweep", "merge", dir);
+        Assert.True(merge.ExitCode == 0, merge.Output);
+        Assert.Equal(SweepTestSupport.InProcessCsv, File.ReadAllText(SweepMerge.MergedPath(dir, "rq1")));
+        Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid).ToCsv());
+        Assert.Throws<InvalidDataException>(() => SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid with { Concepts = ["ge5"] }));
+
+        // A damaged shard is never merged.
+        File.AppendAllText(store.ShardPath(c0.Id), "x");
+        Assert.Equal(CellState.Pending, store.State(c0.Id));
+        Assert.Throws<InvalidOperationException>(() => SweepMerge.Table(dir));
+    }
+
+    [Fact]
+    public void A_failing_cell_is_reported_with_its_first_line_and_rerun_only_on_request()
+    {
+        var dir = SweepTestSupport.NewFolder("fail");
+        var grid = SweepTestSupport.TinyGrid with { Options = SweepTestSupport.TinyGrid.Options with { Seeds = [0], Layer = "h9" } };
+        File.WriteAllText(dir + ".config.json", System.Text.Json.JsonSerializer.Serialize(grid, SweepJson.Indented));
+        Assert.Equal(0, SweepTestSupport.Cli(null, "sweep", "plan", dir, "--protocol", "rq1", "--config", dir + ".config.json").ExitCode);
+        var run = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1");
+        Assert.Equal(1, run.ExitCode);
+        var status = SweepStatus.Read(dir);
+        Assert.Equal(1, status.Failed);
+        Assert.Contains("h9", status.Cells[0].Detail);
+        var again = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1");
+        Assert.Contains("ran 0 cell(s)", again.Output);                              // failed cells wait for --retry-failed
+        var st = SweepTestSupport.Cli(null, "sweep", "status", dir);
+        Assert.Contains("1 failed", st.Output);
+        Assert.Contains("h9", st.Output);
+    }
+}
