@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a private single-node Slurm cluster (munged + slurmctld + slurmd, Debian's packages) for tests.
 #   tests/slurm/start-slurm.sh DIR     → writes DIR/slurm.conf, starts the daemons, waits until the node is idle.
+# The node is this host (its short name, as slurmd reports it) at 127.0.0.1, so no DNS is needed.
 # Everything lives under DIR (config, munge key and socket, state, spool, logs, PID files) and the ports are free
 # ones picked at start, so it never touches a system Slurm/munge and two runs do not collide. Needs root
 # (SlurmUser=root). On success prints `SLURM_CONF=DIR/slurm.conf`; on failure prints the reason (with the daemons'
@@ -49,7 +50,7 @@ munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.sock
 
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=llclabtest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$ctl_port
@@ -81,7 +82,7 @@ KillWait=5
 MinJobAge=300
 SlurmctldTimeout=30
 SlurmdTimeout=30
-NodeName=$host CPUs=2 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$dir/slurm.conf"

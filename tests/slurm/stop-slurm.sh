@@ -2,6 +2,10 @@
 # Stops the daemons tests/slurm/start-slurm.sh DIR started, by the PIDs in their PID files (never by name).
 set -uo pipefail
 dir=${1:?usage: stop-slurm.sh DIR}
+# First cancel whatever still runs on this private cluster (a failed test may leave array tasks behind).
+if [ -s "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+  SLURM_CONF="$dir/slurm.conf" scancel --user="$(id -un)" >/dev/null 2>&1 && sleep 1
+fi
 for name in slurmd slurmctld munged; do
   f="$dir/$name.pid"
   [ -s "$f" ] || continue

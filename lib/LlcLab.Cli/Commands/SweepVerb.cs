@@ -41,8 +41,13 @@ public sealed class SweepVerb : IVerb
         };
         return cmd.WithAction(r =>
         {
-            var name = r.GetValue(protocol) ?? (r.GetValue(folder) is { } f && SweepPlan.Exists(f) ? SweepPlan.Load(f).Protocol : null)
-                ?? throw new ArgumentException("Give --protocol (e.g. --protocol rq1).");
+            // `plan FOLDER` alone on a planned folder shows the plan; it never silently replaces it with a default configuration.
+            if (r.GetValue(folder) is { } existing && SweepPlan.Exists(existing) && r.GetValue(protocol) is null && r.GetValue(config) is null && !r.GetValue(quick) && !r.GetValue(print))
+            {
+                PrintStatus(SweepStatus.Read(existing), all: true);
+                return 0;
+            }
+            var name = r.GetValue(protocol) ?? throw new ArgumentException("Give --protocol (e.g. --protocol rq1).");
             var p = SweepProtocols.Get(name);
             if (r.GetValue(print)) { Console.WriteLine(p.DefaultConfig(r.GetValue(quick))); return 0; }
             string dir = r.GetValue(folder) ?? throw new ArgumentException("Give the sweep folder: llclab sweep plan FOLDER --protocol NAME.");
@@ -93,7 +98,7 @@ public sealed class SweepVerb : IVerb
                         report = LocalWorkerPool.Run(dir, n, command, r.GetValue(retry), p =>
                         {
                             task.Increment(1);
-                            task.Description = Markup.Escape($"{before.Plan.Protocol} {p.Finished}/{p.Total}{(p.Failed > 0 ? $", {p.Failed} failed" : "")}");
+                            task.Description = Markup.Escape($"{before.Plan.Protocol} {p.Finished}/{p.Total}{(p.Failed > 0 ? $", {p.Failed} failed" : "")}, ETA {Format(p.Eta)}");
                         }, extra);
                     });
             }
@@ -214,6 +219,12 @@ public sealed class SweepVerb : IVerb
         Console.WriteLine($"{s.Plan.Protocol}: {s.Total} cells — {s.Done} done, {s.Running} running, {s.Failed} failed, {s.Pending} pending{cost}.");
         var rows = s.Cells.Where(c => all || c.State is CellState.Failed or CellState.Running).ToList();
         if (rows.Count == 0) return;
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Redirected (logs, CI, scripts): one unwrapped line per cell, easy to grep.
+            foreach (var c in rows) Console.WriteLine($"  {c.Cell.Index,4}  {c.Cell.Id}  {c.State.ToString().ToLowerInvariant(),-7}  {c.Cell.Label}{(c.Detail is { } d ? "  — " + d : "")}");
+            return;
+        }
         var table = new Table().AddColumns("#", "id", "cell", "state", "detail");
         foreach (var c in rows)
             table.AddRow(c.Cell.Index.ToString(CultureInfo.InvariantCulture), c.Cell.Id, Markup.Escape(c.Cell.Label), c.State.ToString().ToLowerInvariant(), Markup.Escape(c.Detail ?? ""));

@@ -46,10 +46,19 @@ static class SweepTestSupport
     /// <summary>How the tests start llclab: the CLI built next to the tests.</summary>
     public static WorkerCommand Command => WorkerCommand.ForAssembly(typeof(SweepVerb).Assembly);
 
-    /// <summary>Runs <c>llclab args…</c> to completion; returns exit code and combined output.</summary>
+    /// <summary>Longest a CLI call may take in these tests (a hung Slurm job must fail the test, not hang CI).</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>Runs <c>llclab args…</c> to completion (killed after <see cref="Timeout"/>); returns exit code and combined output.</summary>
     public static (int ExitCode, string Output) Cli(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
         using var p = Start(env, args, out var output);
+        if (!p.WaitForExit(Timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            lock (output) return (-1, $"llclab {string.Join(" ", args)} did not finish within {Timeout.TotalMinutes} min; killed.\n{output}");
+        }
         p.WaitForExit();
         lock (output) return (p.ExitCode, output.ToString());
     }
