@@ -1,0 +1,18 @@
+using LlcLab.Experiments;
+using LlcLab.IO;
+
+namespace LlcLab.Sweeps;
+
+/// <summary>RQ2 (<see cref="ConceptComparisonExperiment"/>, notebook 04) as a sweep: one cell = one seed (all concepts of that seed's model).</summary>
+public sealed class ConceptComparisonSweep : SeedSweep<ConceptComparisonOptions>
+{
+    public override string Name => "rq2";
+    public override string Experiment => ConceptComparisonExperiment.Name;
+    public override string Description => "RQ2 (notebook 04): ΔLLC across concepts — one cell = one seed";
+
+    protected override ConceptComparisonOptions Default(bool quick) => quick ? ConceptComparisonOptions.QuickMode : new ConceptComparisonOptions();
+    protected override IReadOnlyList<long> Seeds(ConceptComparisonOptions o) => o.Seeds;
+    protected override ConceptComparisonOptions WithSeed(ConceptComparisonOptions o, long seed) => o with { Seeds = [seed] };
+    protected override ResultsTable RunProtocol(ConceptComparisonOptions o, TextWriter? log) => ConceptComparisonExperiment.Run(o, log).Table;
+    protected override string Describe(ConceptComparisonOptions o) => $"{o.Arch} {o.Layer} {o.Concepts.Count} concepts{(o.Quick ? " (quick)" : "")}";
+}
