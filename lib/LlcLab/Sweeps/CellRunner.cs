@@ -1,3 +1,4 @@
+using LlcLab.IO;
 using System.Diagnostics;
 using LlcLab.Runtime;
 
@@ -42,7 +43,8 @@ public static class CellRunner
             var clock = Stopwatch.StartNew();
             try
             {
-                var rows = protocol.Run(cell.Input, log);
+                ResultsTable rows;
+                using (Heartbeat(store, cell.Id)) rows = protocol.Run(cell.Input, log);
                 var meta = store.WriteDone(cell, version, rows, clock.Elapsed.TotalSeconds, Devices.Default.type.ToString().ToLowerInvariant(), TorchSharp.torch.get_num_threads());
                 log?.WriteLine(FormattableString.Invariant($"cell {cell.Index} {cell.Id}: done, {meta.Rows} rows in {meta.Seconds:F1} s"));
                 results.Add((cell, CellOutcome.Ran));
@@ -55,6 +57,27 @@ public static class CellRunner
             }
         }
         return results;
+    }
+
+    /// <summary>Refreshes the cell's running marker every <see cref="ShardStore.HeartbeatInterval"/> until disposed (disposal waits
+    /// for a callback in flight, so no marker is rewritten after the cell's result).</summary>
+    static IDisposable Heartbeat(ShardStore store, string id)
+    {
+        var started = DateTime.UtcNow;
+        var timer = new Timer(_ =>
+        {
+            try { store.Heartbeat(id, started); } catch (IOException) { } // a missed beat only makes the marker look older
+        }, null, ShardStore.HeartbeatInterval, ShardStore.HeartbeatInterval);
+        return new Stopper(timer);
+    }
+
+    sealed class Stopper(Timer timer) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var done = new ManualResetEvent(false);
+            if (timer.Dispose(done)) done.WaitOne();
+        }
     }
 
     /// <summary>Throws unless every cell's id is what this build derives from its input (see <see cref="Run"/>).</summary>

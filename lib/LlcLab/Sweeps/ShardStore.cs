@@ -8,8 +8,9 @@ namespace LlcLab.Sweeps;
 public sealed record CellMeta(string Id, int Index, string Label, string CodeVersion, double Seconds, string Host, string Device,
     int Threads, DateTime FinishedUtc, int Rows, string ShardSha256);
 
-/// <summary>A running marker: who is computing a cell (for status, and to tell a live run from an interrupted one).</summary>
-public sealed record CellRunning(string Host, int Pid, DateTime StartedUtc);
+/// <summary>A running marker: who is computing a cell (for status, and to tell a live run from an interrupted one). The worker
+/// rewrites it every <see cref="ShardStore.HeartbeatInterval"/>, so a marker left by a killed task on another node goes stale.</summary>
+public sealed record CellRunning(string Host, int Pid, DateTime StartedUtc, DateTime HeartbeatUtc);
 
 /// <summary>State of one cell in a sweep folder.</summary>
 public enum CellState
@@ -81,10 +82,17 @@ public sealed class ShardStore
         catch (Exception e) when (e is JsonException or IOException) { return null; }
     }
 
-    /// <summary>Whether a marker's process still runs. A marker from another host is taken as live (we cannot look).</summary>
+    /// <summary>How often a worker refreshes its running marker.</summary>
+    public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A marker whose heartbeat is older than this belongs to a dead worker (a node lost or a task killed by Slurm).</summary>
+    public static TimeSpan StaleAfter { get; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether a marker's worker still runs: its heartbeat is recent and, on this host, its process exists.</summary>
     public static bool IsAlive(CellRunning r)
     {
-        if (!string.Equals(r.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return true;
+        if (DateTime.UtcNow - r.HeartbeatUtc > StaleAfter) return false;
+        if (!string.Equals(r.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return true; // cannot look at another node's processes
         try { using var p = System.Diagnostics.Process.GetProcessById(r.Pid); return !p.HasExited; }
         catch (ArgumentException) { return false; }
         catch (InvalidOperationException) { return false; }
@@ -111,9 +119,14 @@ public sealed class ShardStore
     /// <summary>Marks a cell as being computed by this process (a new attempt: the previous failure, if any, is cleared).</summary>
     public void MarkRunning(string id)
     {
-        AtomicFile.WriteAllText(RunningPath(id), JsonSerializer.Serialize(new CellRunning(Environment.MachineName, Environment.ProcessId, DateTime.UtcNow), SweepJson.Compact));
+        var now = DateTime.UtcNow;
+        AtomicFile.WriteAllText(RunningPath(id), JsonSerializer.Serialize(new CellRunning(Environment.MachineName, Environment.ProcessId, now, now), SweepJson.Compact));
         Delete(FailurePath(id));
     }
+
+    /// <summary>Refreshes this process's running marker (see <see cref="HeartbeatInterval"/>).</summary>
+    public void Heartbeat(string id, DateTime startedUtc) =>
+        AtomicFile.WriteAllText(RunningPath(id), JsonSerializer.Serialize(new CellRunning(Environment.MachineName, Environment.ProcessId, startedUtc, DateTime.UtcNow), SweepJson.Compact));
 
     /// <summary>Stores a finished cell: shard first, then metadata (with the shard's digest), then clears markers.</summary>
     public CellMeta WriteDone(PlannedCell cell, string codeVersion, ResultsTable rows, double seconds, string device, int threads)
