@@ -38,6 +38,10 @@ public static class SweepTables
         return table;
     }
 
+    /// <summary>A configuration record as the indented JSON <c>llclab sweep plan --config</c> reads — e.g. to plan on a cluster
+    /// exactly the grid a notebook would compute: <c>File.WriteAllText("rq1.json", SweepTables.ConfigJson(new ErasureLlcGrid { Options = options }))</c>.</summary>
+    public static string ConfigJson(object config) => System.Text.Json.JsonSerializer.Serialize(config, config.GetType(), SweepJson.Indented);
+
     /// <summary><see cref="Load"/> wrapped as the protocol's <see cref="ExperimentResult"/> (what notebooks use).</summary>
     public static ExperimentResult LoadExperiment(string folder, string protocol, object? expected = null) =>
         new(SweepProtocols.Get(protocol).Experiment, Load(folder, protocol, expected));

@@ -42,7 +42,9 @@ public class LocalSweepTests
         Assert.True(merge.ExitCode == 0, merge.Output);
         Assert.Equal(SweepTestSupport.InProcessCsv, File.ReadAllText(SweepMerge.MergedPath(dir, "rq1")));
         Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid).ToCsv());
+        Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTables.ConfigJson(SweepTestSupport.TinyGrid)).ToCsv());
         Assert.Throws<InvalidDataException>(() => SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid with { Concepts = ["ge5"] }));
+        Assert.Throws<InvalidDataException>(() => SweepTables.Load(dir, "rq2"));
 
         // A damaged shard is never merged.
         File.AppendAllText(store.ShardPath(c0.Id), "x");
