@@ -54,12 +54,14 @@ public sealed class SweepVerb : IVerb
             string json;
             if (r.GetValue(config) is { } file)
             {
-                if (r.GetValue(quick)) throw new ArgumentException("--quick and --config exclude each other (put \"quick\": true in the configuration file).");
+                if (r.GetValue(quick)) throw new ArgumentException("--quick and --config exclude each other (set quick in the configuration file instead).");
                 json = File.Exists(file) ? File.ReadAllText(file) : throw new FileNotFoundException($"No configuration file '{file}' (--config).", file);
             }
             else json = p.DefaultConfig(r.GetValue(quick));
             var plan = SweepPlan.Create(p, json);
-            bool replanned = SweepPlan.Exists(dir) && SweepPlan.Load(dir) is var old && (old.Protocol != plan.Protocol || old.Cells.Select(c => c.Id).SequenceEqual(plan.Cells.Select(c => c.Id)) is false);
+            SweepPlan? previous = null;
+            try { if (SweepPlan.Exists(dir)) previous = SweepPlan.Load(dir); } catch (InvalidDataException) { } // a damaged plan is simply replaced
+            bool replanned = previous is not null && !previous.Cells.Select(c => c.Id).SequenceEqual(plan.Cells.Select(c => c.Id));
             plan.Save(dir);
             if (replanned) Console.WriteLine($"note: {dir} held another plan; it now holds this one (shards of other cells stay on disk but are never used for these).");
             PrintStatus(SweepStatus.Read(dir), all: true);
