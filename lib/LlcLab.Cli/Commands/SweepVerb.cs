@@ -125,7 +125,8 @@ public sealed class SweepVerb : IVerb
         var time = new Option<string?>("--time") { Description = "Time limit per array task (e.g. 02:00:00)." };
         var cpus = new Option<int>("--cpus-per-task") { Description = "CPUs per task; also the worker's libtorch threads.", DefaultValueFactory = _ => 1 };
         var mem = new Option<string?>("--mem") { Description = "Memory per task (e.g. 4G)." };
-        var gres = new Option<string?>("--gres") { Description = "Generic resources (e.g. gpu:1; add --device cuda for the workers)." };
+        var gres = new Option<string?>("--gres") { Description = "Generic resources (e.g. gpu:1; add --worker-device cuda)." };
+        var workerDevice = new Option<string?>("--worker-device") { Description = "Device of the workers (cpu, cuda, cuda:N), resolved on the compute node — the login node needs no GPU." };
         var account = new Option<string?>("--account") { Description = "Slurm account." };
         var maxConcurrent = new Option<int?>("--max-concurrent") { Description = "At most N array tasks at once (--array=…%N)." };
         var extra = new Option<string[]>("--sbatch-arg") { Description = "Extra #SBATCH argument, verbatim (repeatable), e.g. --sbatch-arg=--qos=short.", AllowMultipleArgumentsPerToken = false };
@@ -135,7 +136,7 @@ public sealed class SweepVerb : IVerb
         var sbatch = new Option<string>("--sbatch") { Description = "The sbatch executable.", DefaultValueFactory = _ => "sbatch" };
         var cmd = new Command("submit", "Write an sbatch --array script for the sweep's pending cells (one task per chunk, logs per task) and submit it.")
         {
-            folder, slurm, chunk, partition, time, cpus, mem, gres, account, maxConcurrent, extra, retry, wait, dry, sbatch,
+            folder, slurm, chunk, partition, time, cpus, mem, gres, workerDevice, account, maxConcurrent, extra, retry, wait, dry, sbatch,
         };
         return cmd.WithAction(r =>
         {
@@ -151,7 +152,8 @@ public sealed class SweepVerb : IVerb
                 Memory = r.GetValue(mem), Gres = r.GetValue(gres), Account = r.GetValue(account), MaxConcurrent = r.GetValue(maxConcurrent),
                 Extra = r.GetValue(extra) ?? [],
             };
-            var batch = SlurmScript.Write(dir, plan.Protocol, cells, options, WorkerCommand.ForAssembly(typeof(SweepVerb).Assembly), WorkerArgs(r));
+            var workerArgs = r.GetValue(workerDevice) is { Length: > 0 } wd ? ["--device", wd] : WorkerArgs(r);
+            var batch = SlurmScript.Write(dir, plan.Protocol, cells, options, WorkerCommand.ForAssembly(typeof(SweepVerb).Assembly), workerArgs);
             Console.WriteLine($"wrote {batch.ScriptPath}: {cells.Count} cells in {batch.Tasks} array task(s); logs in {Path.Combine(Path.GetFullPath(dir), "logs")}");
             if (r.GetValue(dry)) return 0;
             var (job, code) = SlurmSubmitter.Submit(batch.ScriptPath, r.GetValue(wait), r.GetValue(sbatch)!);

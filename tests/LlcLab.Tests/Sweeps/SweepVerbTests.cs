@@ -28,8 +28,10 @@ public class SweepVerbTests
         Assert.Equal(0, Cli("sweep", "plan", dir));                                     // shows the plan, keeps it
         Assert.Equal(plan.Cells, SweepPlan.Load(dir).Cells);
         Assert.Equal(0, Cli("sweep", "status", dir, "--all"));
-        Assert.Equal(0, Cli("sweep", "submit", dir, "--slurm", "--dry-run", "--cells-per-task", "2"));
-        Assert.Single(Directory.GetFiles(Path.Combine(dir, "slurm"), "*.sbatch"));
+        Assert.Equal(0, Cli("sweep", "submit", dir, "--slurm", "--dry-run", "--cells-per-task", "2", "--worker-device", "cuda")); // no GPU needed here
+        var script = File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(dir, "slurm"), "*.sbatch")));
+        Assert.Contains("--device cuda --task", script);
+        Assert.Contains("#SBATCH --array=0-0", script);
 
         Assert.Equal(2, Cli("sweep", "plan", dir + "-x"));                              // no --protocol
         Assert.Equal(2, Cli("sweep", "plan", dir, "--protocol", "rq9"));
