@@ -49,7 +49,8 @@ public sealed class ErasureLlcSweep : SweepProtocol<ErasureLlcGrid, ErasureLlcOp
         return ErasureLlcExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Measured on this project's 2-core machine at one libtorch thread: a quick-mode cell ≈ 40 s; a full-mode
-    /// cell ≈ 6 min (notebook 03's ≈ 30 min over 5 seeds). Other settings scale roughly with the SGLD steps.</summary>
-    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 40 : 360);
+    /// <summary>Measured on this project's 2-core machine at one libtorch thread: a quick-mode cell 38 s of CPU (82 s wall on
+    /// the busy machine); a full-mode cell ≈ 6.4 min (the reference run's notebook 03: 32.1 min for 5 seeds). Other settings
+    /// scale roughly with the number of SGLD steps.</summary>
+    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 60 : 385);
 }

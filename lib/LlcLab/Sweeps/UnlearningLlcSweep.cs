@@ -15,4 +15,7 @@ public sealed class UnlearningLlcSweep : SeedSweep<UnlearningLlcOptions>
     protected override UnlearningLlcOptions WithSeed(UnlearningLlcOptions o, long seed) => o with { Seeds = [seed] };
     protected override ResultsTable RunProtocol(UnlearningLlcOptions o, TextWriter? log) => UnlearningLlcExperiment.Run(o, log).Table;
     protected override string Describe(UnlearningLlcOptions o) => $"{o.Arch} forget {o.ForgetClass} {o.Procedures.Count} procedures{(o.Quick ? " (quick)" : "")}";
+
+    /// <summary>Full mode ≈ 3.8 min per seed (the reference run's notebook 06: 11.5 min for 3 seeds); quick mode not measured.</summary>
+    protected override TimeSpan? PriorCost(UnlearningLlcOptions o) => o.Quick ? null : TimeSpan.FromSeconds(230);
 }
