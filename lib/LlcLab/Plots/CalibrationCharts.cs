@@ -31,8 +31,9 @@ public static class CalibrationCharts
         var z = gammas.Select(g => lrs.Select(e => lookup.TryGetValue((e, g), out var v) && double.IsFinite(v) ? v : double.NaN).ToArray()).ToArray();
         var xs = lrs.Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var ys = gammas.Select(g => g.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        
-        var chart = CChart.Heatmap<double, string, string, string>(z, X: xs, Y: ys, Name: valueName);
+        var chart = CChart.Heatmap<double, string, string, string>(z, X: xs, Y: ys, Name: valueName)
+            .SetOnTraces("colorbar", ChartStyle.Obj(("title", ChartStyle.Obj(("text", valueName))), ("thickness", 16)))
+            .SetOnTraces("hovertemplate", $"ε = %{{x}}<br>γ = %{{y}}<br>{valueName.Replace("%{", "% {")} = %{{z:.4~g}}<extra></extra>");
         return chart.WithTitles(title, "step size ε", "localization γ");
     }
 

@@ -21,32 +21,34 @@ public sealed record CorrelationLabel(string Name, double Estimate, double Low, 
 public static class CorrelationCharts
 {
     /// <summary>
-    /// Scatter of <paramref name="y"/> against <paramref name="x"/> (optionally labelled per point and
-    /// with y error bars), the least-squares line y = a + b·x, and the correlation with its CI in the title.
+    /// Scatter of <paramref name="y"/> against <paramref name="x"/> (optionally labelled per point — printed when there are at
+    /// most <see cref="ChartStyle.MaxPrintedLabels"/> points, otherwise in the hover text — and with y error bars), the
+    /// least-squares line y = a + b·x, and the correlation with its CI in the title. Points whose <paramref name="valid"/>
+    /// flag is false are drawn as grey open markers and left out of the fit (the caller's correlation should leave them out too).
     /// </summary>
     public static GenericChart ScatterWithFit(IReadOnlyList<double> x, IReadOnlyList<double> y, string xTitle, string yTitle,
         CorrelationLabel? correlation = null, IReadOnlyList<string>? labels = null, IReadOnlyList<double>? yError = null,
-        string? title = null)
+        string? title = null, IReadOnlyList<bool>? valid = null, string? errorNote = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        new Series("points", x, y, yError, labels).Validate();
+        var series = new Series("runs", x, y, yError, labels, valid);
+        series.Validate();
         if (x.Count < 2) throw new ArgumentException("A correlation scatter needs at least two points.", nameof(x));
-        var pts = labels is null
-            ? CChart.Point<double, double, string>(x, y, Name: "runs")
-            : CChart.Point<double, double, string>(x, y, Name: "runs", MultiText: labels.ToArray(), TextPosition: StyleParam.TextPosition.TopCenter);
-        if (yError is not null) pts = pts.WithYErrors(yError);
-        var charts = new List<GenericChart> { pts };
-        var (a, b) = LeastSquares(x, y);
+        var keep = Enumerable.Range(0, x.Count).Where(i => valid is null || valid[i]).ToArray();
+        var extra = new List<GenericChart>();
+        var (a, b) = keep.Length >= 2 ? LeastSquares(keep.Select(i => x[i]).ToArray(), keep.Select(i => y[i]).ToArray()) : (double.NaN, double.NaN);
         if (double.IsFinite(a) && double.IsFinite(b))
         {
-            double lo = x.Min(), hi = x.Max();
-            charts.Add(CChart.Line<double, double, string>(new[] { lo, hi }, new[] { a + b * lo, a + b * hi },
-                Name: string.Create(CultureInfo.InvariantCulture, $"fit: y = {a:G3} + {b:G3}·x"), LineDash: StyleParam.DrawingStyle.Dash));
+            double lo = keep.Min(i => x[i]), hi = keep.Max(i => x[i]);
+            extra.Add(CChart.Line<double, double, string>(new[] { lo, hi }, new[] { a + b * lo, a + b * hi },
+                Name: string.Create(CultureInfo.InvariantCulture, $"fit: y = {a:G3} + {b:G3}·x"), LineDash: StyleParam.DrawingStyle.Dash,
+                LineColor: Color.fromString("#444")).SetOnTraces("hoverinfo", "skip"));
         }
         string t = title ?? $"{yTitle} vs {xTitle}";
-        if (correlation is not null) t += "<br><sub>" + correlation + $", n = {x.Count}</sub>";
-        return ChartStyle.Combine(charts).WithTitles(t, xTitle, yTitle);
+        if (correlation is not null) t += "<br><sub>" + correlation + $", n = {keep.Length}</sub>";
+        var chart = EffectCharts.Draw(new[] { series }, lines: false, t, xTitle, yTitle, logX: false, zeroLine: false, errorNote, extra);
+        return keep.Length < x.Count ? chart.WithNote("fit over the valid points only") : chart;
     }
 
     /// <summary>Ordinary least squares intercept and slope; NaN when x has no variance.</summary>
