@@ -75,7 +75,7 @@ public static class ChartStyle
         layout.RemoveProperty("width");
         layout.RemoveProperty("height");
         layout.SetProperty("autosize", true);
-        layout.SetProperty("margin", Obj(("l", 72), ("r", 24), ("t", TopMargin(NoteLines(layout))), ("b", 16), ("pad", 2)));
+        layout.SetProperty("margin", Obj(("l", 72), ("r", 24), ("t", 64), ("b", 16), ("pad", 2)));
         layout.SetProperty("font", Obj(("family", "Arial, Helvetica, sans-serif"), ("size", 13), ("color", "#222")));
         layout.SetProperty("paper_bgcolor", "white");
         layout.SetProperty("plot_bgcolor", "white");
@@ -89,9 +89,10 @@ public static class ChartStyle
         title.SetProperty("x", 0.0);
         title.SetProperty("xref", "paper");
         title.SetProperty("xanchor", "left");
-        title.SetProperty("yref", "container");
-        title.SetProperty("y", 0.98);
-        title.SetProperty("yanchor", "top");
+        // Title just above the plot (and above the notes), so a subtitle line never runs off the top of the figure.
+        title.SetProperty("yref", "paper");
+        title.SetProperty("y", 1.0);
+        title.SetProperty("yanchor", "bottom");
         title.SetProperty("font", Obj(("size", 17)));
         foreach (var axis in new[] { "xaxis", "yaxis" })
         {
@@ -108,6 +109,7 @@ public static class ChartStyle
             var t = Merge(a, "title");
             t.SetProperty("standoff", 8);
         }
+        ReserveTop(layout);
         var config = GenericChart.getConfig(chart);
         config.SetProperty("responsive", true);
         config.SetProperty("displaylogo", false);
@@ -140,9 +142,7 @@ public static class ChartStyle
             if (!text.Split("<br>").Contains(note)) notes.SetProperty("text", text + "<br>" + note);
         }
         layout.SetProperty("annotations", existing.ToArray());
-        // The notes sit between the title and the plot: make room for their lines.
-        if (layout.TryGetPropertyValue("margin") is { } m && m.Value is DynamicObj.DynamicObj margin)
-            margin.SetProperty("t", TopMargin(NoteLines(layout)));
+        ReserveTop(layout);
         return GenericChart.setLayout(layout, chart);
     }
 
@@ -159,8 +159,19 @@ public static class ChartStyle
 
     private const string NoteName = "llclab-notes";
 
-    /// <summary>Top margin in px: the title (one line, or two with a subtitle) plus 15 px per note line.</summary>
-    private static int TopMargin(int noteLines) => noteLines == 0 ? 64 : 66 + 15 * noteLines;
+    /// <summary>
+    /// Stacks, above the plot: the notes (15 px per line) and over them the title (26 px per line; a subtitle is a second
+    /// line, 20 px). Sets the title's bottom padding to clear the notes and the top margin to hold both.
+    /// </summary>
+    private static void ReserveTop(DynamicObj.DynamicObj layout)
+    {
+        var title = Merge(layout, "title");
+        int titleLines = title.TryGetPropertyValue("text") is { } x && x.Value is string text ? text.Split("<br>").Length : 0;
+        int notes = NoteLines(layout);
+        int notesHeight = notes == 0 ? 0 : 6 + 15 * notes;
+        title.SetProperty("pad", Obj(("b", notesHeight + 10)));
+        Merge(layout, "margin").SetProperty("t", 12 + notesHeight + 10 + 26 + 20 * Math.Max(titleLines - 1, 0));
+    }
 
     private static int NoteLines(DynamicObj.DynamicObj layout)
     {

@@ -42,7 +42,7 @@ public static class CorrelationCharts
         {
             double lo = keep.Min(i => x[i]), hi = keep.Max(i => x[i]);
             extra.Add(CChart.Line<double, double, string>(new[] { lo, hi }, new[] { a + b * lo, a + b * hi },
-                Name: string.Create(CultureInfo.InvariantCulture, $"fit: y = {a:G3} + {b:G3}·x"), LineDash: StyleParam.DrawingStyle.Dash,
+                Name: string.Create(CultureInfo.InvariantCulture, $"fit: y = {a:G3} {(b < 0 ? "−" : "+")} {Math.Abs(b):G3}·x"), LineDash: StyleParam.DrawingStyle.Dash,
                 LineColor: Color.fromString("#444")).SetOnTraces("hoverinfo", "skip"));
         }
         string t = title ?? $"{yTitle} vs {xTitle}";

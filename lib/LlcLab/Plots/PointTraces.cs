@@ -69,22 +69,22 @@ internal static class PointTraces
         var t = new Trace2D("bar");
         t.SetProperty("name", s.Name);
         t.SetProperty("x", s.Categories.ToArray());
-        t.SetProperty("y", s.Values.Select(v => (object?)Finite(v)).ToArray());
+        // A bar without a value (e.g. no seed passed validity) is drawn at 0 with a printed "n/a", so its absence is visible.
+        t.SetProperty("y", s.Values.Select(v => double.IsFinite(v) ? v : 0).ToArray());
         bool Ok(int i) => s.Valid is null || s.Valid[i];
         var idx = Enumerable.Range(0, s.Values.Count).ToArray();
         t.SetProperty("marker", ChartStyle.Obj(
             ("color", idx.Select(i => Ok(i) ? color : "rgba(0,0,0,0)").ToArray()),
             ("line", ChartStyle.Obj(("color", idx.Select(i => Ok(i) ? color : ChartStyle.InvalidColor).ToArray()),
                 ("width", idx.Select(i => Ok(i) ? 0.0 : 2.0).ToArray())))));
-        string err = s.Error is null ? "" : " ± %{customdata:.3~g}";
-        t.SetProperty("hovertemplate", $"%{{x}}<br>{Escape(yTitle)} = %{{y:.4~g}}{err}%{{text}}<extra>{Escape(s.Name)}</extra>");
-        t.SetProperty("text", idx.Select(i => Ok(i) ? "" : "<br>failed validity").ToArray());
-        t.SetProperty("textposition", "none");
-        if (s.Error is not null)
-        {
-            t.SetProperty("customdata", s.Error.Select(Finite0).ToArray());
-            t.SetProperty("error_y", ErrorBars(s.Error.Select(Finite0), "#333"));
-        }
+        t.SetProperty("text", idx.Select(i => double.IsFinite(s.Values[i]) ? "" : "n/a").ToArray());
+        t.SetProperty("textposition", "outside");
+        t.SetProperty("cliponaxis", false);
+        var err = s.Error?.Select(Finite0).ToArray() ?? new double[s.Values.Count];
+        t.SetProperty("customdata", idx.Select(i => new object[] { err[i], Ok(i) ? "" : "<br>failed validity" }).ToArray());
+        string e = s.Error is null ? "" : " ± %{customdata[0]:.3~g}";
+        t.SetProperty("hovertemplate", $"%{{x}}<br>{Escape(yTitle)} = %{{y:.4~g}}{e}%{{customdata[1]}}<extra>{Escape(s.Name)}</extra>");
+        if (s.Error is not null) t.SetProperty("error_y", ErrorBars(err, "#333"));
         return GenericChart.ofTraceObject(true, t);
     }
 

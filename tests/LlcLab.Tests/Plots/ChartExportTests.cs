@@ -40,6 +40,7 @@ public class ChartExportTests
             {
                 ChartExport.SavePng(chart, path, 400, 300);
                 var bytes = File.ReadAllBytes(path);
+                Assert.Equal((800, 600), ChartExport.PngSize(bytes));   // default scale 2
                 Assert.True(bytes.Length > 1000);
                 Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
             }
@@ -52,5 +53,43 @@ public class ChartExportTests
             }
         }
         finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void Save_WritesHtmlPngAndSvg_AtTheStatedSize()
+    {
+        var chart = EffectCharts.Lines(new[] { new Series("s", new[] { 0.0, 1.0 }, new[] { 1.0, -2.0 }, Valid: new[] { true, false }) }, "export-title-xyz", "x", "y");
+        var dir = Directory.CreateTempSubdirectory("llclab-save-test-");
+        try
+        {
+            var stem = Path.Combine(dir.FullName, "fig");
+            if (!ChartExport.CanSavePng)
+            {
+                var ex = Assert.Throws<InvalidOperationException>(() => ChartExport.Save(chart, stem));
+                Assert.Contains("apt-get install chromium", ex.Message);
+                Assert.True(File.Exists(stem + ".html"));                      // the HTML needs no browser
+                return;
+            }
+            var f = ChartExport.Save(chart, stem);
+            Assert.Contains("export-title-xyz", File.ReadAllText(f.Html));
+            Assert.Equal((ChartStyle.ExportWidth * ChartStyle.ExportScale, ChartStyle.ExportHeight * ChartStyle.ExportScale),
+                ChartExport.PngSize(File.ReadAllBytes(f.Png)));             // 1920 × 1200: laid out at 960 × 600 CSS px, scale 2
+            var svg = File.ReadAllText(f.Svg);
+            Assert.StartsWith("<svg", svg.TrimStart());
+            Assert.Contains($"width=\"{ChartStyle.ExportWidth}\"", svg);
+            Assert.Contains($"height=\"{ChartStyle.ExportHeight}\"", svg);
+            Assert.Contains("export-title-xyz", svg);                           // the text is text, not pixels
+            Assert.Contains("failed validity", svg);
+            Assert.Empty(Directory.GetFiles(dir.FullName, "*.tmp"));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void PngSize_ReadsTheHeader_AndRejectsOtherFiles()
+    {
+        var header = new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 7, 128, 0, 0, 4, 176 };
+        Assert.Equal((1920, 1200), ChartExport.PngSize(header));
+        Assert.Throws<ArgumentException>(() => ChartExport.PngSize(new byte[30]));
     }
 }
