@@ -169,7 +169,8 @@ public static class ChartStyle
         int titleLines = title.TryGetPropertyValue("text") is { } x && x.Value is string text ? text.Split("<br>").Length : 0;
         int notes = NoteLines(layout);
         int notesHeight = notes == 0 ? 0 : 6 + 15 * notes;
-        title.SetProperty("pad", Obj(("b", notesHeight + 10)));
+        // plotly.js anchors a multi-line title by its first line and lets the others hang below it: lift it by their height.
+        title.SetProperty("pad", Obj(("b", notesHeight + 10 + 20 * Math.Max(titleLines - 1, 0))));
         Merge(layout, "margin").SetProperty("t", 12 + notesHeight + 10 + 26 + 20 * Math.Max(titleLines - 1, 0));
     }
 
