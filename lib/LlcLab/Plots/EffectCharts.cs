@@ -56,10 +56,10 @@ public static class EffectCharts
 
     /// <summary>The shared drawing of <see cref="Lines"/> and <see cref="Scatter"/>.</summary>
     internal static GenericChart Draw(Series[] s, bool lines, string title, string xTitle, string yTitle, bool logX, bool zeroLine, string? errorNote,
-        IEnumerable<GenericChart>? extra = null)
+        IEnumerable<GenericChart>? extra = null, bool hoverOnlyLabels = false)
     {
         int labelled = s.Where(q => q.Labels is not null).Sum(q => q.Y.Count);
-        var style = new PointTraces.Style(lines, PointTraces.Sparse(labelled), xTitle, yTitle);
+        var style = new PointTraces.Style(lines, !hoverOnlyLabels && PointTraces.Sparse(labelled), xTitle, yTitle);
         var legend = new PointTraces.InvalidLegend();
         var charts = new List<GenericChart>();
         if (zeroLine)

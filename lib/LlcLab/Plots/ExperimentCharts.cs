@@ -35,7 +35,9 @@ public static class ExperimentCharts
                 points.Select(q => q.S.HalfWidthOf(error)).ToArray(), points.Select(q => q.Label).ToArray(), points.Select(q => q.Valid).ToArray()));
         }
         if (series.Count == 0) throw new InvalidOperationException($"No '{metric}' rows for procedures {string.Join(", ", procedures)} in {result.Name}.");
-        return EffectCharts.Lines(series, title, xTitle, yTitle, errorNote: Note(result, metric, error, markInvalid));
+        // The "k of n seeds valid" labels are hover text, never printed.
+        return EffectCharts.Draw(EffectCharts.Check(series), lines: true, title, xTitle, yTitle, logX: false, zeroLine: false,
+            Note(result, metric, error, markInvalid), hoverOnlyLabels: true);
     }
 
     /// <summary>

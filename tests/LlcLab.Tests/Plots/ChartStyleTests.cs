@@ -147,6 +147,7 @@ public class ChartStyleTests
         var half = Stats.Summarize(new[] { 5.0, 6.0 }).HalfWidth;
         Assert.Equal(half, none.GetProperty("error_y").GetProperty("array")[0].GetDouble(), 9);  // CI half-width, not std
         Assert.Contains("2 of 3 seeds valid", none.GetProperty("text")[0].GetString());
+        Assert.DoesNotContain("text", none.GetProperty("mode").GetString());                    // the count is hover text, not printed
         var invalid = data.Single(t => t.GetProperty("name").GetString() == "failed validity");
         Assert.Equal(new[] { -21.0 }, Numbers(invalid.GetProperty("y")));                       // no seed valid: mean of all, drawn open grey
         var notes = ChartStyle.Notes(chart);
