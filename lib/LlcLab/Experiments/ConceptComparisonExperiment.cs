@@ -56,7 +56,7 @@ public static class ConceptComparisonExperiment
         foreach (var seed in o.Seeds)
         {
             using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
-            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true };
             var x = task.Train.X; var y = task.Train.Y;
             LlcResult Estimate(Network net, string proc, long step)
             {

@@ -66,7 +66,7 @@ public static class ErasureLlcExperiment
         foreach (var seed in o.Seeds)
         {
             using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
-            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true };
             var x = task.Train.X; var y = task.Train.Y;
             var z = task.Train.Concept(o.Concept);
             // Probes are scored out of sample on the test split, which no eraser is fitted on (HeldOutProbe).
@@ -88,7 +88,7 @@ public static class ErasureLlcExperiment
                 foreach (var v in LlcRows.Validity(r, g, Name, o.Arch, procedure, seed, step, layer)) Add(v);
                 double bound = Stationarity.BiasBound(g, r.NBeta, sgld.Localization);
                 log?.WriteLine(FormattableString.Invariant(
-                    $"seed {seed} {procedure,-25} step {step,4} λ̂ {r.Mean,7:F2} ± {r.Std:F2}  bias bound {bound,9:G3}  {(LlcValidity.AtMinimum(r, bound) ? "at a minimum" : "NOT at a minimum")}"));
+                    $"seed {seed} {procedure,-25} step {step,4} λ̂ {r.Mean,7:F2} ± {r.Std:F2}  bias bound {bound,9:G3}  {LlcValidity.Check(r, bound).Describe()}"));
             }
             void ProbeAt(Func<Tensor, Tensor> repr, string procedure, long step, string layer)
             {
