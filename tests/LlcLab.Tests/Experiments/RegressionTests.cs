@@ -83,3 +83,27 @@ public class RegressionTests
         Assert.Equal(10, ex!.N);
     }
 }
+
+public class EditConfoundsTests
+{
+    [Fact]
+    public void Confounds_measure_map_norm_insertion_loss_and_distance()
+    {
+        using var net = LlcLab.Models.Network.Create("mlp:6-8-8-3:relu", seed: 1, device: TorchSharp.torch.CPU);
+        var (x, y) = LlcLab.Tests.Erasure.ErasureData.Gaussian(300, 6, 3, seed: 2, dtype: TorchSharp.torch.ScalarType.Float32);
+        var data = new LlcLab.Data.Dataset(x, y);
+        using var h = net.Activations("h1", x);
+        using var e = LlcLab.Erasure.Leace.Fit(h, y);
+        using var inserted = LlcLab.Erasure.NetworkErasure.InsertInto(e, net, "h1");
+        Assert.Equal(0, EditConfounds.ParameterDistance(net, inserted));
+        using var moved = inserted.Clone();
+        using (TorchSharp.torch.no_grad()) moved.ParameterTensors()[0].add_(0.5);
+        Assert.Equal(0.5 * Math.Sqrt(8 * 6), EditConfounds.ParameterDistance(inserted, moved), 5);
+        Assert.True(EditConfounds.MapNorm(e) >= 1 - 1e-9, "a projection has ‖M‖₂ ≥ 1");
+        Assert.Equal(1.0, EditConfounds.MapNorm(e, strength: 0), 9);
+        Assert.True(EditConfounds.LossIncrease(net, inserted, data) != 0);
+        var o = EditConfounds.Observe(1.5, e, net, inserted, moved, data, "leace");
+        Assert.Equal((double)e.Rank, o.EditRank);
+        Assert.Equal("leace", o.Label);
+    }
+}
