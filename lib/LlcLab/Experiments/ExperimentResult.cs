@@ -70,12 +70,13 @@ public sealed class ExperimentResult
         return (v.Count(r => r.Value < 0.5), v.Count);
     }
 
-    /// <summary>Exclusion counts of the <paramref name="metric"/> estimates (optionally of one procedure): how many have a
-    /// <c>{metric}_valid</c> companion, how many are invalid, and for each check (<see cref="LlcValidity.CheckName"/>) how many failed it
+    /// <summary>Exclusion counts of the <paramref name="metric"/> estimates (optionally of one procedure) under the strict validity
+    /// (<c>{metric}_strict_valid</c>: at a minimum, R̂ ≤ 1.1, MALA ≥ 0.9): how many were checked, how many are excluded, and for each check (<see cref="LlcValidity.CheckName"/>) how many failed it
     /// (an estimate can fail several).</summary>
     public ValidityExclusions Exclusions(string metric = "llc", string? procedure = null)
     {
-        var (invalid, total) = ValidityCount(metric, procedure);
+        var v = Rows(metric + "_strict_valid", procedure).ToList();
+        var (invalid, total) = (v.Count(r => r.Value < 0.5), v.Count);
         var failed = Enum.GetValues<LlcCheck>().ToDictionary(LlcValidity.CheckName,
             c => Rows($"{metric}_check_{LlcValidity.CheckName(c)}", procedure).Count(r => r.Value < 0.5));
         return new ValidityExclusions(metric, procedure, total, invalid, failed);

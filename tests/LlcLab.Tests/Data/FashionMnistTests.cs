@@ -30,7 +30,9 @@ public class FashionMnistTests(ITestOutputHelper output)
         // The first training image is an ankle boot (label 9), the first test image too (the dataset's README figure).
         Assert.Equal(9, train.Y[0].item<long>());
         Assert.Equal(9, test.Y[0].item<long>());
-        Assert.True(sw.Elapsed.TotalSeconds < 3, $"building the tensors took {sw.Elapsed.TotalSeconds:F2} s");
+        // ≈ 0.7 s on an idle 2-core machine; the bound is loose because CI shares the cores, and only catches a pathological
+        // regression (e.g. per-pixel tensor writes, which take minutes).
+        Assert.True(sw.Elapsed.TotalSeconds < 20, $"building the tensors took {sw.Elapsed.TotalSeconds:F2} s");
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public class RegressionTests
 
         // From protocol rows, skipping seeds invalid at either stage.
         var t = new ResultsTable();
-        foreach (var (k, v) in concept) { t.Add(LlcRows.Metric("e", "m", "llc", v, "leace:parity", k, 100)); t.Add(LlcRows.Metric("e", "m", "llc_valid", k == 5 ? 0 : 1, "leace:parity", k, 100)); }
+        foreach (var (k, v) in concept) { t.Add(LlcRows.Metric("e", "m", "llc", v, "leace:parity", k, 100)); t.Add(LlcRows.Metric("e", "m", "llc_strict_valid", k == 5 ? 0 : 1, "leace:parity", k, 100)); }
         foreach (var (k, v) in nul) t.Add(LlcRows.Metric("e", "m", "llc", v, "null-oblique:parity", k, 100));
         var (ex, excluded) = Paired.Excess(new ExperimentResult("e", t), "llc", ("leace:parity", 100), ("null-oblique:parity", 100), resamples: 1000);
         Assert.Equal(1, excluded);

@@ -46,17 +46,19 @@ public static class Paired
 
     /// <summary>
     /// ΔLLC(concept) − ΔLLC(null) per seed from a protocol's rows: with the same "before" per seed this is λ̂(concept) − λ̂(null),
-    /// over the seeds whose λ̂ at both stages is valid (<c>{metric}_valid</c>, see <see cref="LlcValidity"/>; missing = valid).
+    /// over the seeds whose λ̂ at both stages passes every check (<c>{metric}_strict_valid</c>: at a minimum, R̂ ≤ 1.1, MALA ≥ 0.9,
+    /// see <see cref="LlcValidity"/>; with <paramref name="strict"/> false the minimum check <c>{metric}_valid</c>; missing = valid).
     /// Returns the interval and the number of paired seeds excluded as invalid.
     /// </summary>
     public static (PairedDifference? Excess, int Excluded) Excess(ExperimentResult result, string metric, (string Procedure, long? Step) concept,
-        (string Procedure, long? Step) nullEdit, string? model = null, string? layer = null, double level = 0.95, int resamples = 10_000, int seed = 0)
+        (string Procedure, long? Step) nullEdit, string? model = null, string? layer = null, double level = 0.95, int resamples = 10_000, int seed = 0, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(result);
+        string validity = metric + (strict ? "_strict_valid" : "_valid");
         Dictionary<long, double> Values((string Procedure, long? Step) s, string m) =>
             result.Rows(m, s.Procedure, s.Step, model, layer).Where(r => r.Seed is not null).GroupBy(r => r.Seed!.Value).ToDictionary(g => g.Key, g => g.Last().Value);
         var (va, vb) = (Values(concept, metric), Values(nullEdit, metric));
-        var (oka, okb) = (Values(concept, metric + "_valid"), Values(nullEdit, metric + "_valid"));
+        var (oka, okb) = (Values(concept, validity), Values(nullEdit, validity));
         var both = va.Keys.Intersect(vb.Keys).ToList();
         var used = both.Where(k => oka.GetValueOrDefault(k, 1) > 0.5 && okb.GetValueOrDefault(k, 1) > 0.5).ToList();
         if (used.Count == 0) return (null, both.Count);
