@@ -129,17 +129,7 @@ public sealed class LeaceFitter : IDisposable
                 "Check the labels and the data split, or skip erasure for this concept.");
 
         long d = XDim;
-        Tensor w, wInv; long covRank = d;
-        if (Options.Method == ErasureMethod.Leace)
-        {
-            var sigma = SigmaXX;
-            (w, wInv, covRank) = PsdSqrt.Compute(sigma, Options.EigenvalueRelativeTolerance ?? PsdSqrt.DefaultTolerance(d, inputEpsilon));
-        }
-        else
-        {
-            w = eye(d, dtype: ScalarType.Float64, device: Device);
-            wInv = w;
-        }
+        var (w, wInv, covRank) = WhiteningPair();
         var sigmaXZ = m.Mxz / (double)(m.N - 1);
         var (u, s, _) = linalg.svd(w.matmul(sigmaXZ), fullMatrices: false);
         var sv = s.cpu().data<double>().ToArray();
@@ -151,6 +141,20 @@ public sealed class LeaceFitter : IDisposable
         var right = uk.t().matmul(w);
         var mean = Options.Affine ? m.MeanX : zeros(d, dtype: ScalarType.Float64, device: Device);
         return new LeaceEraser(left, right, mean, sv, Options, covRank, m.N);
+    }
+
+    /// <summary>The whitening pair (W, W⁺, rank Σ_XX) the eraser uses: W = (Σ_XX^{1/2})⁺ with this fitter's shrinkage and eigenvalue
+    /// tolerance (<see cref="PsdSqrt"/>), or W = W⁺ = I for the orthogonal method. New tensors in the caller's dispose scope.</summary>
+    internal (Tensor W, Tensor WInv, long Rank) WhiteningPair()
+    {
+        RequireData();
+        if (Options.Method != ErasureMethod.Leace)
+        {
+            var w = eye(XDim, dtype: ScalarType.Float64, device: Device);
+            return (w, w, XDim);
+        }
+        using var sigma = SigmaXX;
+        return PsdSqrt.Compute(sigma, Options.EigenvalueRelativeTolerance ?? PsdSqrt.DefaultTolerance(XDim, inputEpsilon));
     }
 
     public void Dispose()

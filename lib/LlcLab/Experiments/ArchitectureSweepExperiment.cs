@@ -43,8 +43,8 @@ public sealed record ArchitectureSweepOptions
     /// activations), which undoes the erasure; with them frozen the erased layer stays exactly concept-free on the training
     /// data (LEACE's guarantee) and the rest of the network re-minimises around it.</summary>
     public bool FineTuneDownstreamOnly { get; init; } = true;
-    /// <summary>Compute the MALA acceptance of the estimates the verdicts use (before, and after erasure + fine-tuning); it costs
-    /// up to 2× sampling time for the CNN, so the descriptive inserted and control estimates skip it.</summary>
+    /// <summary>Compute the MALA acceptance of every estimate (part of <see cref="LlcValidity"/>: MALA ≥ 0.9); it costs up to 2×
+    /// sampling time for the CNN.</summary>
     public bool ComputeMala { get; init; } = true;
     /// <summary>Cap on the full-batch steps that take each model to a minimum before its λ̂ (<see cref="Stationarity.FineTuneToMinimum(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions, double, int, double, OptimizerKind, double)"/>,
     /// gradient bias bound (nβ‖∇L‖)²/2γ ≤ 0.25).</summary>
@@ -69,6 +69,8 @@ public sealed record ArchitectureSweepOptions
 /// recorded after the downstream fine-tuning (<c>probe_accuracy_downstream_tuned</c>: LEACE's guarantee still holds there) and after the
 /// minimisation (<c>probe_accuracy</c>: upstream weights moved, so some of the concept may return). The metric <c>parameters</c> carries
 /// the parameter count so ΔLLC can be plotted against it.
+/// Erasers are fitted on the training split only; every probe metric is out of sample (trained and scored on disjoint halves of
+/// the test split, <see cref="HeldOutProbe"/>), with <c>_in_sample</c>, <c>_chance</c> and <c>_leak</c> companions.
 /// </summary>
 public static class ArchitectureSweepExperiment
 {
@@ -87,23 +89,30 @@ public static class ArchitectureSweepExperiment
             foreach (var seed in o.Seeds)
             {
                 using var task = ArchitectureTask.Create(arch, seed, o.Quick);
-                var sgld = (o.Sgld ?? ArchitectureTask.DefaultSgld(task.Family, o.Quick)) with { Seed = seed, ComputeMala = false };
+                var sgld = (o.Sgld ?? ArchitectureTask.DefaultSgld(task.Family, o.Quick)) with { Seed = seed, ComputeMala = o.ComputeMala };
                 var x = task.SamplingX; var y = task.Train.Y;
                 string layer = task.Layer;
                 var z = task.Train.Concept(o.Concept);
+                // The eraser is fitted on the training rows; probes are scored out of sample on the test split (HeldOutProbe).
+                var zTest = task.Test.Concept(o.Concept);
+                void ProbeRows(Network net, string metric, string proc, long step)
+                {
+                    using var h = net.Activations(layer, task.Train.X);
+                    using var ht = net.Activations(layer, task.Test.X);
+                    table.AddRange(HeldOutProbe.Rows(HeldOutProbe.Measure(h, z, ht, zTest, seed), Name, arch, metric, proc, seed, step, layer));
+                }
                 void Estimate(Network net, string proc, long step)
                 {
-                    var r = Llc.Estimate(net, x, y, sgld with { ComputeMala = o.ComputeMala && proc is Before or FineTuned });
+                    var r = Llc.Estimate(net, x, y, sgld);
                     double g = Stationarity.GradNorm(net, x, y);
                     table.Add(LlcRows.From(r, Name, arch, proc, seed, step, layer));
                     table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layer));
                     table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layer));
-                    bool valid = LlcValidity.AtMinimum(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
+                    var verdict = LlcValidity.Check(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
                     table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
-                    using (var h = net.Activations(layer, task.Train.X))
-                        table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(h, z, seed).Accuracy, proc, seed, step, layer));
+                    ProbeRows(net, "probe_accuracy", proc, step);
                     log?.WriteLine(FormattableString.Invariant(
-                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(valid ? "" : "  [not at a minimum]")}"));
+                        $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(verdict.Valid ? "" : $"  [{verdict.Describe()}]")}"));
                 }
                 void FineTune(Network net, string proc, long step)
                 {
@@ -138,8 +147,7 @@ public static class ArchitectureSweepExperiment
                 using var erased = eraser.InsertInto(task.Model, layer);
                 if (o.Inserted) Estimate(erased, Inserted, 100);
                 FineTune(erased, FineTuned, 100);
-                using (var h = erased.Activations(layer, task.Train.X))
-                    table.Add(LlcRows.Metric(Name, arch, "probe_accuracy_downstream_tuned", Probe.HeldOut(h, z, seed).Accuracy, FineTuned, seed, 100, layer));
+                ProbeRows(erased, "probe_accuracy_downstream_tuned", FineTuned, 100);
                 Minimise(erased, FineTuned, 100);
                 Estimate(erased, FineTuned, 100);
                 if (o.Control)

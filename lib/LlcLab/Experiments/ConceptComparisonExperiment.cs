@@ -40,6 +40,8 @@ public sealed record ConceptComparisonOptions
 /// a minimum (<see cref="Stationarity"/>.FineTuneToMinimum, eraser held fixed). Rows: procedure "none" (step 0),
 /// "leace:&lt;concept&gt;" (step 100, inserted and re-minimised) and "leace-nofinetune:&lt;concept&gt;" (step 100, inserted
 /// as is); every λ̂ row has "llc_valid" and "llc_grad_bias_bound" companions (<see cref="LlcRows.Validity"/>).
+/// Erasers are fitted on the training split only; every probe metric is out of sample (trained and scored on disjoint halves of
+/// the test split, <see cref="HeldOutProbe"/>), with <c>_in_sample</c>, <c>_chance</c> and <c>_leak</c> companions.
 /// </summary>
 public static class ConceptComparisonExperiment
 {
@@ -54,7 +56,7 @@ public static class ConceptComparisonExperiment
         foreach (var seed in o.Seeds)
         {
             using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
-            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true };
             var x = task.Train.X; var y = task.Train.Y;
             LlcResult Estimate(Network net, string proc, long step)
             {
@@ -66,19 +68,24 @@ public static class ConceptComparisonExperiment
             var polish = Stationarity.FineTuneToMinimum(task.Model, task.Train, sgld);
             table.Add(LlcRows.Metric(Name, o.Arch, "finetune_steps", polish.Steps, "none", seed, 0));
             var acts = task.Activations(o.Layer, x);
+            // Erasers are fitted on the training rows; probes are scored out of sample on the test split (HeldOutProbe).
+            var xTest = task.Test.X;
+            var testActs = task.Activations(o.Layer, xTest);
+            void ProbeRows(string metric, Tensor train, Tensor zTrain, Tensor test, Tensor zTest, string proc) =>
+                table.AddRange(HeldOutProbe.Rows(HeldOutProbe.Measure(train, zTrain, test, zTest, seed), Name, o.Arch, metric, proc, seed, 100, o.Layer));
             var before = Estimate(task.Model, "none", 0);
             table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(task.Model, task.Test), "none", seed, 0));
             var labels = y.cpu().data<long>().ToArray();
             foreach (var concept in o.Concepts)
             {
-                var z = ConceptLabels(concept, task, acts, seed);
+                var (z, zTest) = HeldOutConceptLabels(concept, task, acts, testActs, seed);
                 string proc = "leace:" + concept;
                 var zl = z.cpu().data<long>().ToArray();
                 table.Add(LlcRows.Metric(Name, o.Arch, "mi_label_bits", Stats.MutualInformationBits(zl, labels), proc, seed, 100, o.Layer));
-                table.Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy_before", Probe.HeldOut(acts, z, seed).Accuracy, proc, seed, 100, o.Layer));
+                ProbeRows("probe_accuracy_before", acts, z, testActs, zTest, proc);
                 using var eraser = Leace.Fit(acts, z);
                 table.Add(LlcRows.Metric(Name, o.Arch, "edit_rank", eraser.Rank, proc, seed, 100, o.Layer));
-                table.Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy_after", Probe.HeldOut(eraser.Apply(acts), z, seed).Accuracy, proc, seed, 100, o.Layer));
+                using (var ea = eraser.Apply(acts)) using (var et = eraser.Apply(testActs)) ProbeRows("probe_accuracy_after", ea, z, et, zTest, proc);
                 var (m, c) = eraser.AffineForm();
                 using var erased = task.Model.WithFixedAffine(o.Layer, m, c);
                 string raw = "leace-nofinetune:" + concept;
@@ -90,7 +97,7 @@ public static class ConceptComparisonExperiment
                 var r = Estimate(erased, proc, 100);
                 double acc = DigitsTask.Accuracy(erased, task.Test);
                 table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", acc, proc, seed, 100));
-                table.Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy_finetuned", Probe.HeldOut(erased.Activations(o.Layer, x), z, seed).Accuracy, proc, seed, 100, o.Layer));
+                using (var fa = erased.Activations(o.Layer, x)) using (var ft2 = erased.Activations(o.Layer, xTest)) ProbeRows("probe_accuracy_finetuned", fa, z, ft2, zTest, proc);
                 log?.WriteLine(FormattableString.Invariant($"seed {seed} {concept,-9} λ̂ {before.Mean:F2} → {r0.Mean:F2} as inserted → {r.Mean:F2} re-minimised ({ft.Steps} steps)   test acc {acc:P1}   rank {eraser.Rank}"));
             }
         }
@@ -100,20 +107,33 @@ public static class ConceptComparisonExperiment
     /// <summary>The concept labels for <paramref name="concept"/> on the training rows.</summary>
     public static Tensor ConceptLabels(string concept, DigitsTask task, Tensor acts, long seed)
     {
+        var (train, test) = HeldOutConceptLabels(concept, task, acts, acts, seed);
+        if (!ReferenceEquals(train, test)) test.Dispose();
+        return train;
+    }
+
+    /// <summary>The concept labels for <paramref name="concept"/> on the training rows and on the test rows (<paramref name="testActs"/>:
+    /// the test split's activations at the layer). "random" is a median split of the training activations along a seeded random
+    /// direction u; test rows use the same u and the same (training) threshold.</summary>
+    public static (Tensor Train, Tensor Test) HeldOutConceptLabels(string concept, DigitsTask task, Tensor acts, Tensor testActs, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(task);
         switch (concept)
         {
-            case "label": return task.Train.Y;
+            case "label": return (task.Train.Y, task.Test.Y);
             case "random":
                 using (var g = LlcLab.Runtime.Seeding.Generator(LlcLab.Runtime.Seeding.Derive(seed, 99)))
                 {
-                    var u = randn([acts.shape[1]], generator: g).to(acts.device);
-                    var proj = acts.matmul(u);
-                    return proj.gt(proj.median()).to(ScalarType.Int64);
+                    using var u = randn([acts.shape[1]], generator: g).to(acts.device);
+                    using var proj = acts.matmul(u);
+                    using var threshold = proj.median();
+                    using var projTest = testActs.matmul(u);
+                    return (proj.gt(threshold).to(ScalarType.Int64), projTest.gt(threshold).to(ScalarType.Int64));
                 }
             default:
                 if (!task.Train.Concepts.ContainsKey(concept))
                     throw new ArgumentException($"Unknown concept '{concept}'; use {string.Join(", ", task.Train.ConceptNames)}, label or random.");
-                return task.Train.Concept(concept);
+                return (task.Train.Concept(concept), task.Test.Concept(concept));
         }
     }
 }

@@ -15,9 +15,10 @@ public sealed record SyntheticErasureData(Tensor X, Tensor Z, Tensor Direction);
 
 /// <summary>How one eraser did on one representation.</summary>
 /// <param name="Method">Eraser name ("leace", "orth", "meandiff", "inlp", "rlace").</param>
-/// <param name="ProbeAccuracyBefore">Held-out accuracy of a logistic probe for the concept on the original features.</param>
-/// <param name="ProbeAccuracyAfter">The same probe, refitted on the erased features.</param>
-/// <param name="Chance">Majority-class rate on the probe's test split.</param>
+/// <param name="ProbeAccuracyBefore">Out-of-sample accuracy of a logistic probe for the concept on the original features
+/// (trained and scored on disjoint halves of the held-out rows).</param>
+/// <param name="ProbeAccuracyAfter">The same out-of-sample probe on the erased held-out rows (the eraser never saw them).</param>
+/// <param name="Chance">Majority-class rate on the out-of-sample probe's scored rows.</param>
 /// <param name="MeanSquaredEdit">Mean over rows of ‖x′ − x‖² (the size of the edit LEACE minimises).</param>
 /// <param name="Rank">Rank of the edit.</param>
 /// <param name="DirectionCosine">|cos| between the edit's range and the true concept direction (synthetic data only).</param>
@@ -27,8 +28,14 @@ public sealed record ErasureOutcome(string Method, double ProbeAccuracyBefore, d
     /// <summary>Mean over rows of ‖x′ − x‖ (the edit's typical length, in the units of x).</summary>
     public double MeanEditNorm { get; init; } = double.NaN;
 
-    /// <summary>Accuracy removed, in probe-accuracy points above chance: (before − after).</summary>
+    /// <summary>Accuracy removed, in probe-accuracy points above chance: (before − after), out of sample.</summary>
     public double AccuracyRemoved => ProbeAccuracyBefore - ProbeAccuracyAfter;
+
+    /// <summary>Both probe scores after erasure (in the eraser's fit rows and out of sample), with their leak flags.</summary>
+    public ErasureProbeScore? Probe { get; init; }
+
+    /// <summary>Accuracy of the in-sample probe after erasure (scored on rows the eraser was fitted on; below chance = leak).</summary>
+    public double ProbeAccuracyAfterInSample => Probe?.InSample ?? double.NaN;
 }
 
 /// <summary>
@@ -63,20 +70,27 @@ public static class ErasureComparison
     }
 
     /// <summary>
-    /// Fits each eraser on (x, z), applies it, and measures a fresh held-out logistic probe before/after and the mean squared edit.
+    /// Splits the rows (stratified by z, seeded) into the eraser's fit rows and a held-out fraction <paramref name="heldOutFraction"/>
+    /// it never sees; fits each eraser on the fit rows; scores a fresh logistic probe out of sample (trained and scored on disjoint
+    /// halves of the held-out rows) before and after erasure, and in sample (within the fit rows, the leak-prone protocol, see
+    /// <see cref="ErasureProbeScore"/>); and measures the mean squared edit over all rows.
     /// </summary>
-    public static IReadOnlyList<ErasureOutcome> Run(Tensor x, Tensor z, IEnumerable<string> methods, long seed = 0, Tensor? trueDirection = null)
+    public static IReadOnlyList<ErasureOutcome> Run(Tensor x, Tensor z, IEnumerable<string> methods, long seed = 0, Tensor? trueDirection = null, double heldOutFraction = 0.4)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(z);
-        var before = Probe.HeldOut(x, z, seed);
+        var (fitIdx, heldIdx) = HeldOutProbe.SplitRows(z, heldOutFraction, seed);
+        using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
+        using var xFit = x.index_select(0, fi); using var xHeld = x.index_select(0, hi);
+        using var zFit = z.index_select(0, fi.to(z.device)); using var zHeld = z.index_select(0, hi.to(z.device));
+        var before = HeldOutProbe.OutOfSample(xHeld, zHeld, seed);
         var list = new List<ErasureOutcome>();
         foreach (var m in methods)
         {
             using var scope = NewDisposeScope();
-            using var eraser = ErasureMethods.Fit(m, x, z, seed);
+            using var eraser = ErasureMethods.Fit(m, xFit, zFit, seed);
+            var probe = HeldOutProbe.Measure(eraser.Apply(xFit), zFit, eraser.Apply(xHeld), zHeld, seed);
             var xe = eraser.Apply(x);
-            var after = Probe.HeldOut(xe, z, seed);
             var sq = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1);
             double edit = sq.mean().item<double>();
             double norm = sq.sqrt().mean().item<double>();
@@ -92,7 +106,7 @@ public static class ErasureComparison
                 var basis = uq.index_select(1, keep.nonzero().squeeze(1));
                 cos = basis.T.matmul(u).norm().item<double>() / u.norm().item<double>();
             }
-            list.Add(new ErasureOutcome(m, before.Accuracy, after.Accuracy, before.Chance, edit, eraser.Rank, cos) { MeanEditNorm = norm });
+            list.Add(new ErasureOutcome(m, before.Accuracy, probe.OutOfSample, probe.OutOfSampleChance, edit, eraser.Rank, cos) { MeanEditNorm = norm, Probe = probe });
         }
         return list;
     }
@@ -101,9 +115,10 @@ public static class ErasureComparison
     public static string ToText(IEnumerable<ErasureOutcome> outcomes)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"{"method",-10} {"probe before",13} {"probe after",12} {"chance",7} {"removed",8} {"mean ‖x′−x‖²",14} {"mean ‖x′−x‖",13} {"rank",5}");
+        sb.AppendLine($"{"method",-10} {"probe before",13} {"probe after",12} {"in-sample",10} {"chance",7} {"removed",8} {"mean ‖x′−x‖²",14} {"mean ‖x′−x‖",13} {"rank",5}");
         foreach (var o in outcomes)
-            sb.AppendLine(FormattableString.Invariant($"{o.Method,-10} {o.ProbeAccuracyBefore,13:P1} {o.ProbeAccuracyAfter,12:P1} {o.Chance,7:P1} {100 * o.AccuracyRemoved,8:F1} {o.MeanSquaredEdit,14:G4} {o.MeanEditNorm,13:G4} {o.Rank,5}"));
+            sb.AppendLine(FormattableString.Invariant($"{o.Method,-10} {o.ProbeAccuracyBefore,13:P1} {o.ProbeAccuracyAfter,12:P1} {o.ProbeAccuracyAfterInSample,10:P1}{(o.Probe?.InSampleLeak == true ? "!" : " ")}{o.Chance,7:P1} {100 * o.AccuracyRemoved,8:F1} {o.MeanSquaredEdit,14:G4} {o.MeanEditNorm,13:G4} {o.Rank,5}"));
+        sb.AppendLine("probe before/after: trained and scored on held-out rows the eraser never saw; in-sample: within the eraser's fit rows (! = below chance beyond noise: a leak, not erasure).");
         return sb.ToString();
     }
 
@@ -121,13 +136,16 @@ public static class ErasureComparison
         foreach (var o in outcomes)
         {
             double above = o.ProbeAccuracyBefore - o.Chance;
-            // Capped at 100 %: a held-out probe can end below chance after an exact in-sample erasure (it learns noise that anti-generalises).
+            // Capped at 100 %: an out-of-sample probe can land a little below chance by noise.
             string share = above > 1e-9 ? FormattableString.Invariant($" ({Math.Min(1, o.AccuracyRemoved / above):P0} of the above-chance accuracy)") : "";
             string rel = leace is not null && leace.MeanSquaredEdit > 0 ? FormattableString.Invariant($", edit {o.MeanSquaredEdit / leace.MeanSquaredEdit:F2}× LEACE's") : "";
             bool atChance = o.ProbeAccuracyAfter <= o.Chance + chanceTolerance;
             sb.AppendLine(FormattableString.Invariant(
                 $"{o.Method,-9} removes {100 * o.AccuracyRemoved,5:F1} points{share}{rel}, rank {o.Rank}; probe {(atChance ? "at chance" : $"still {100 * (o.ProbeAccuracyAfter - o.Chance):F1} points above chance")}."));
         }
+        var leaks = outcomes.Where(o => o.Probe?.InSampleLeak == true).Select(o => o.Method).ToList();
+        if (leaks.Count > 0)
+            sb.AppendLine($"In sample (scored on the eraser's own fit rows) the probe falls below chance for {string.Join(", ", leaks)}: that is the fit leaking into the score, not erasure; the verdicts use the out-of-sample probe.");
         var reach = outcomes.Where(o => o.ProbeAccuracyAfter <= o.Chance + chanceTolerance).OrderBy(o => o.MeanSquaredEdit).ToList();
         sb.Append(reach.Count == 0
             ? FormattableString.Invariant($"Verdict: no method brings the held-out probe within {100 * chanceTolerance:F0} points of chance.")
@@ -135,13 +153,17 @@ public static class ErasureComparison
         return sb.ToString();
     }
 
-    /// <summary>Tidy rows: probe_accuracy_before/after, chance, mean_squared_edit, rank per method.</summary>
+    /// <summary>Tidy rows: probe_accuracy_before/after (out of sample), probe_accuracy_after_in_sample and its leak flag, chance,
+    /// mean_squared_edit, rank per method.</summary>
     public static IEnumerable<ResultRow> ToRows(IEnumerable<ErasureOutcome> outcomes, string experiment, string model, string? layer = null, long? seed = null)
     {
         foreach (var o in outcomes)
         {
             yield return LlcRows.Metric(experiment, model, "probe_accuracy_before", o.ProbeAccuracyBefore, o.Method, seed, layer: layer);
             yield return LlcRows.Metric(experiment, model, "probe_accuracy_after", o.ProbeAccuracyAfter, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "probe_accuracy_after_in_sample", o.ProbeAccuracyAfterInSample, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "probe_accuracy_after_in_sample_leak", o.Probe?.InSampleLeak == true ? 1 : 0, o.Method, seed, layer: layer);
+            yield return LlcRows.Metric(experiment, model, "probe_accuracy_after_leak", o.Probe?.OutOfSampleLeak == true ? 1 : 0, o.Method, seed, layer: layer);
             yield return LlcRows.Metric(experiment, model, "chance", o.Chance, o.Method, seed, layer: layer);
             yield return LlcRows.Metric(experiment, model, "mean_squared_edit", o.MeanSquaredEdit, o.Method, seed, layer: layer);
             yield return LlcRows.Metric(experiment, model, "mean_edit_norm", o.MeanEditNorm, o.Method, seed, layer: layer);

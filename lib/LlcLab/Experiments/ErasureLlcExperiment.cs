@@ -50,6 +50,8 @@ public sealed record ErasureLlcOptions
 /// λ̂ is defined only at a local minimum (Lau et al. 2023), so every "llc…" row has companions "llc…_valid" and
 /// "llc…_grad_bias_bound" (<see cref="LlcRows.Validity"/>). Procedures: none, leace-inserted and leace-inserted-finetuned
 /// (step = 100·t), leace-folded, leace-folded-finetuned, scrubbing (step = layers scrubbed), inlp (step = projections).
+/// Erasers are fitted on the training split only; every probe metric is out of sample (trained and scored on disjoint halves of
+/// the test split, <see cref="HeldOutProbe"/>), with <c>_in_sample</c>, <c>_chance</c> and <c>_leak</c> companions.
 /// </summary>
 public static class ErasureLlcExperiment
 {
@@ -64,9 +66,11 @@ public static class ErasureLlcExperiment
         foreach (var seed in o.Seeds)
         {
             using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
-            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true };
             var x = task.Train.X; var y = task.Train.Y;
             var z = task.Train.Concept(o.Concept);
+            // Probes are scored out of sample on the test split, which no eraser is fitted on (HeldOutProbe).
+            var xTest = task.Test.X; var zTest = task.Test.Concept(o.Concept);
             string next = NextLayer(task.Model, o.Layer);
             void Add(ResultRow r) => table.Add(r);
             FineTuneOutcome Minimise(Network net, string procedure, long step, string? layer = null)
@@ -84,22 +88,28 @@ public static class ErasureLlcExperiment
                 foreach (var v in LlcRows.Validity(r, g, Name, o.Arch, procedure, seed, step, layer)) Add(v);
                 double bound = Stationarity.BiasBound(g, r.NBeta, sgld.Localization);
                 log?.WriteLine(FormattableString.Invariant(
-                    $"seed {seed} {procedure,-25} step {step,4} λ̂ {r.Mean,7:F2} ± {r.Std:F2}  bias bound {bound,9:G3}  {(LlcValidity.AtMinimum(r, bound) ? "at a minimum" : "NOT at a minimum")}"));
+                    $"seed {seed} {procedure,-25} step {step,4} λ̂ {r.Mean,7:F2} ± {r.Std:F2}  bias bound {bound,9:G3}  {LlcValidity.Check(r, bound).Describe()}"));
             }
-            void Measure(Network net, string procedure, long step, Tensor erasedActs)
+            void ProbeAt(Func<Tensor, Tensor> repr, string procedure, long step, string layer)
+            {
+                using var scope = NewDisposeScope();
+                var score = HeldOutProbe.Measure(repr(x), z, repr(xTest), zTest, seed);
+                foreach (var row in HeldOutProbe.Rows(score, Name, o.Arch, "probe_accuracy", procedure, seed, step, layer)) Add(row);
+            }
+            // repr maps inputs to the representation the next layer reads at the erased layer.
+            void Measure(Network net, string procedure, long step, Func<Tensor, Tensor> repr)
             {
                 Llc1(net, procedure, step, o.Layer);
                 Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), procedure, seed, step));
-                Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(erasedActs, z, seed).Accuracy, procedure, seed, step, o.Layer));
-                if (next.Length > 0)
-                    Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(net.Activations(next, x), z, seed).Accuracy, procedure, seed, step, next));
+                ProbeAt(repr, procedure, step, o.Layer);
+                if (next.Length > 0) ProbeAt(xx => net.Activations(next, xx), procedure, step, next);
             }
 
             // "Before" must itself be a minimum: Adam with minibatches stops near, not at, one.
             var polish = Minimise(task.Model, "none", 0);
             log?.WriteLine(FormattableString.Invariant($"seed {seed} base model: {polish.Steps} full-batch steps to a minimum (‖∇L‖ {polish.GradNormBefore:G3} → {polish.GradNormAfter:G3})"));
             var acts = task.Activations(o.Layer, x);
-            Measure(task.Model, "none", 0, acts);
+            Measure(task.Model, "none", 0, xx => task.Activations(o.Layer, xx));
             using var eraser = Leace.Fit(acts, z);
             Network? tunedFull = null;
             foreach (var t in o.Strengths.Where(t => t > 0))
@@ -107,19 +117,19 @@ public static class ErasureLlcExperiment
                 long step = (long)Math.Round(100 * t);
                 var (m, c) = eraser.AffineForm(t);
                 using var inserted = task.Model.WithFixedAffine(o.Layer, m, c);
-                Measure(inserted, "leace-inserted", step, inserted.Activations(o.Layer, x));
+                Measure(inserted, "leace-inserted", step, xx => inserted.Activations(o.Layer, xx));
                 var tuned = inserted.Clone();
                 Minimise(tuned, "leace-inserted-finetuned", step);
-                Measure(tuned, "leace-inserted-finetuned", step, tuned.Activations(o.Layer, x));
+                Measure(tuned, "leace-inserted-finetuned", step, xx => tuned.Activations(o.Layer, xx));
                 if (step == 100) { tunedFull?.Dispose(); tunedFull = tuned; } else tuned.Dispose();
             }
             var (m1, c1) = eraser.AffineForm(1.0);
             using var folded = Folding.FoldAffine(task.Model, o.Layer, m1, c1);
-            Measure(folded, "leace-folded", 100, eraser.Apply(acts));
+            Measure(folded, "leace-folded", 100, xx => eraser.Apply(task.Activations(o.Layer, xx)));
             using var tunedFolded = folded.Clone();
             Minimise(tunedFolded, "leace-folded-finetuned", 100);
             // After fine-tuning, what the next layer reads is W′·h: probe the erased layer's raw activations projected by the eraser.
-            Measure(tunedFolded, "leace-folded-finetuned", 100, eraser.Apply(tunedFolded.Activations(o.Layer, x)));
+            Measure(tunedFolded, "leace-folded-finetuned", 100, xx => eraser.Apply(tunedFolded.Activations(o.Layer, xx)));
 
             if (o.Restricted)
             {
@@ -171,7 +181,8 @@ public static class ErasureLlcExperiment
                     Minimise(current, "scrubbing", k, layer);
                     Llc1(current, "scrubbing", k, layer);
                     Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
-                    Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(current.Activations(layer, x), z, seed).Accuracy, "scrubbing", seed, k, layer));
+                    var scrubbed = current;
+                    ProbeAt(xx => scrubbed.Activations(layer, xx), "scrubbing", k, layer);
                 }
                 current.Dispose();
             }
@@ -188,7 +199,7 @@ public static class ErasureLlcExperiment
                     using var net = task.Model.WithFixedAffine(o.Layer, m, c);
                     Add(LlcRows.Metric(Name, o.Arch, "edit_rank", it.Rank, "inlp", seed, step, o.Layer));
                     Minimise(net, "inlp", step);
-                    Measure(net, "inlp", step, net.Activations(o.Layer, x));
+                    Measure(net, "inlp", step, xx => net.Activations(o.Layer, xx));
                 }
             }
         }

@@ -70,6 +70,18 @@ public sealed class ExperimentResult
         return (v.Count(r => r.Value < 0.5), v.Count);
     }
 
+    /// <summary>Exclusion counts of the <paramref name="metric"/> estimates (optionally of one procedure) under the strict validity
+    /// (<c>{metric}_strict_valid</c>: at a minimum, R̂ ≤ 1.1, MALA ≥ 0.9): how many were checked, how many are excluded, and for each check (<see cref="LlcValidity.CheckName"/>) how many failed it
+    /// (an estimate can fail several).</summary>
+    public ValidityExclusions Exclusions(string metric = "llc", string? procedure = null)
+    {
+        var v = Rows(metric + "_strict_valid", procedure).ToList();
+        var (invalid, total) = (v.Count(r => r.Value < 0.5), v.Count);
+        var failed = Enum.GetValues<LlcCheck>().ToDictionary(LlcValidity.CheckName,
+            c => Rows($"{metric}_check_{LlcValidity.CheckName(c)}", procedure).Count(r => r.Value < 0.5));
+        return new ValidityExclusions(metric, procedure, total, invalid, failed);
+    }
+
     /// <summary>Writes the rows as CSV and JSON under the results folder (<c>{fileStem}.csv</c>, <c>{fileStem}.json</c>); returns the CSV path.</summary>
     public string Save(string fileStem)
     {
@@ -78,4 +90,13 @@ public sealed class ExperimentResult
         Table.WriteJson(ResultsFolder.PathOf(fileStem + ".json"));
         return csv;
     }
+}
+
+/// <summary>How many estimates of <see cref="Metric"/> were checked, how many were excluded, and how many failed each check.</summary>
+public sealed record ValidityExclusions(string Metric, string? Procedure, int Checked, int Excluded, IReadOnlyDictionary<string, int> FailedByCheck)
+{
+    /// <summary>E.g. "llc: 12 of 40 excluded (r_hat 9, mala 4, grad_bias_bound 1)".</summary>
+    public override string ToString() =>
+        $"{Metric}{(Procedure is null ? "" : $" [{Procedure}]")}: {Excluded} of {Checked} excluded" +
+        (Excluded == 0 ? "" : $" ({string.Join(", ", FailedByCheck.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))})");
 }

@@ -17,20 +17,25 @@ public sealed record InlpTracePoint(int Iteration, long Rank, double ProbeAccura
 public static class InlpTrace
 {
     /// <summary>Runs INLP with <see cref="ErasureMethods.InlpSettings"/> and scores every cumulative eraser.</summary>
-    public static IReadOnlyList<InlpTracePoint> Run(Tensor x, Tensor z, long seed = 0)
+    public static IReadOnlyList<InlpTracePoint> Run(Tensor x, Tensor z, long seed = 0, double heldOutFraction = 0.4)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(z);
-        var r = Inlp.Fit(x, z, ErasureMethods.InlpSettings(seed));
+        // The same split as ErasureComparison.Run: INLP is fitted on the fit rows, probes are scored out of sample.
+        var (fitIdx, heldIdx) = HeldOutProbe.SplitRows(z, heldOutFraction, seed);
+        using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
+        using var xFit = x.index_select(0, fi); using var xHeld = x.index_select(0, hi);
+        using var zFit = z.index_select(0, fi.to(z.device)); using var zHeld = z.index_select(0, hi.to(z.device));
+        var r = Inlp.Fit(xFit, zFit, ErasureMethods.InlpSettings(seed));
         try
         {
-            var before = Probe.HeldOut(x, z, seed);
+            var before = HeldOutProbe.OutOfSample(xHeld, zHeld, seed);
             var points = new List<InlpTracePoint> { new(0, 0, before.Accuracy, before.Chance, 0) };
             foreach (var it in r.Iterations)
             {
                 using var scope = NewDisposeScope();
+                var p = HeldOutProbe.OutOfSample(it.Eraser.Apply(xHeld), zHeld, seed);
                 var xe = it.Eraser.Apply(x);
-                var p = Probe.HeldOut(xe, z, seed);
                 double edit = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1).mean().item<double>();
                 points.Add(new InlpTracePoint(it.Iteration + 1, it.Rank, p.Accuracy, p.Chance, edit));
             }

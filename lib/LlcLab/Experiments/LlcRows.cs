@@ -25,14 +25,26 @@ public static class LlcRows
     };
 
     /// <summary>
-    /// The validity companions of an "llc…" row: <c>{metric}_valid</c> (1 when w* passes <see cref="LlcValidity.AtMinimum"/>,
-    /// else 0) and <c>{metric}_grad_bias_bound</c> ((nβ‖∇L(w*)‖)²/2γ, see <see cref="Stationarity"/>), keyed like the λ̂ row.
+    /// The validity companions of an "llc…" row, keyed like the λ̂ row:
+    /// <list type="bullet">
+    /// <item><c>{metric}_valid</c>: 1 when w* passes the minimum checks (λ̂ &gt; 0, draws below L(w*), gradient bias bound;
+    ///   <see cref="LlcValidityVerdict.AtMinimum"/>), the meaning the notebooks filter on;</item>
+    /// <item><c>{metric}_strict_valid</c>: 1 when every check of <see cref="LlcValidity.Check"/> passes — at a minimum <em>and</em>
+    ///   R̂ ≤ 1.1 <em>and</em> MALA ≥ 0.9 (the validity issue 17 asks for; <see cref="Paired.Excess"/> uses it);</item>
+    /// <item><c>{metric}_grad_bias_bound</c>: (nβ‖∇L(w*)‖)²/2γ, see <see cref="Stationarity"/>;</item>
+    /// <item><c>{metric}_check_{name}</c>, one per evaluated check (1 passed, 0 failed; names from <see cref="LlcValidity.CheckName"/>),
+    ///   so a table says which check excluded an estimate (<see cref="ExperimentResult.Exclusions"/> counts them).</item>
+    /// </list>
     /// </summary>
     public static IEnumerable<ResultRow> Validity(LlcResult r, double gradNorm, string experiment, string model, string procedure = "none",
         long? seed = null, long? step = null, string? layer = null, string? dataSubset = null, string metric = "llc")
     {
         double bound = Stationarity.BiasBound(gradNorm, r.NBeta, r.Options.Localization);
-        yield return Metric(experiment, model, metric + "_valid", LlcValidity.AtMinimum(r, bound) ? 1 : 0, procedure, seed, step, layer, dataSubset);
+        var verdict = LlcValidity.Check(r, bound);
+        yield return Metric(experiment, model, metric + "_valid", verdict.AtMinimum ? 1 : 0, procedure, seed, step, layer, dataSubset);
         yield return Metric(experiment, model, metric + "_grad_bias_bound", bound, procedure, seed, step, layer, dataSubset);
+        yield return Metric(experiment, model, metric + "_strict_valid", verdict.Valid ? 1 : 0, procedure, seed, step, layer, dataSubset);
+        foreach (var c in verdict.Checks)
+            yield return Metric(experiment, model, $"{metric}_check_{c.Name}", c.Passed ? 1 : 0, procedure, seed, step, layer, dataSubset);
     }
 }

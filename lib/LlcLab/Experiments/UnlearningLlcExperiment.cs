@@ -76,7 +76,7 @@ public static class UnlearningLlcExperiment
             var train = task.Train.WithConcept("forget_class", isForget);
             var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(o.ForgetClass).to(ScalarType.Int64));
             var data = UnlearningData.ByClass(train, o.ForgetClass, test, concept: "forget_class");
-            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = false };
+            var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true };
             var metrics = new ICheckpointMetric[]
             {
                 new AccuracyMetric(), new MembershipInferenceMetric(), new ConceptProbeMetric(new[] { o.Layer }),
@@ -114,8 +114,9 @@ public static class UnlearningLlcExperiment
                 var forget = Llc.EstimateDataRestricted(model, rx, ry, data.Forget.X, data.Forget.Y, DataRestriction.MeasureOnly, sgld);
                 table.Add(LlcRows.From(forget, Name, o.Arch, procedure, seed, dataSubset: "forget", metric: "llc_forget"));
                 table.Add(LlcRows.Metric(Name, o.Arch, "llc_forget_valid", retainValid ? 1 : 0, procedure, seed, dataSubset: "forget"));
+                table.Add(LlcRows.Metric(Name, o.Arch, "llc_forget_strict_valid", LlcValidity.IsValid(retain, retainBound) ? 1 : 0, procedure, seed, dataSubset: "forget"));
                 log?.WriteLine(FormattableString.Invariant(
-                    $"seed {seed} {procedure,-9} forget acc {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget").Value:P1} ({polish.Steps} steps to a minimum of L_r → {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget_after_polish").Value:P1})  λ̂(D_r) {retain.Mean,6:F2} (bias bound {retainBound:G3}{(retainValid ? "" : ", NOT at a minimum of L_r")})  λ̂(D_f | D_r posterior) {forget.Mean:F2}"));
+                    $"seed {seed} {procedure,-9} forget acc {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget").Value:P1} ({polish.Steps} steps to a minimum of L_r → {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget_after_polish").Value:P1})  λ̂(D_r) {retain.Mean,6:F2} (bias bound {retainBound:G3}; {LlcValidity.Check(retain, retainBound).Describe()})  λ̂(D_f | D_r posterior) {forget.Mean:F2}"));
             }
 
             var originalCk = new Checkpoint("original", 0, task.Model.StateDict(), 0, DataUsage.None);

@@ -70,10 +70,48 @@ public class StationarityTests
         var after = Llc.Estimate(net, x, y, sgld);
         double g = Stationarity.GradNorm(net, x, y);
         var rows = LlcRows.Validity(after, g, "e", "m", "p", 0, 1).ToList();
-        Assert.Equal(new[] { "llc_valid", "llc_grad_bias_bound" }, rows.Select(r => r.Metric));
+        Assert.Equal(new[] { "llc_valid", "llc_grad_bias_bound", "llc_strict_valid" }, rows.Take(3).Select(r => r.Metric));
         Assert.True(rows[1].Value <= 0.25 * 1.001, $"bound {rows[1].Value}");
+        var verdict = LlcValidity.Check(after, rows[1].Value);
         Assert.Equal(LlcValidity.AtMinimum(after, rows[1].Value) ? 1 : 0, rows[0].Value);
-        Assert.True(after.Mean > 0 && rows[0].Value == 1, $"re-minimised network should pass: λ̂ = {after.Mean}, below {after.Diagnostics.FractionBelowInitLoss}");
+        Assert.Equal(verdict.Valid ? 1 : 0, rows[2].Value);
+        Assert.Equal(verdict.Checks.Select(c => "llc_check_" + c.Name), rows.Skip(3).Select(r => r.Metric));
+        Assert.True(after.Mean > 0 && rows[0].Value == 1, $"re-minimised network should be at a minimum: λ̂ = {after.Mean}, below {after.Diagnostics.FractionBelowInitLoss}");
+    }
+
+    [Fact]
+    public void Validity_includes_R_hat_and_MALA_and_names_the_failed_check()
+    {
+        var (net, x, y) = Classifier(7);
+        using var _ = net;
+        Stationarity.FineTuneToMinimum(net, x, y, new SgldOptions { Localization = 100 }, tolerance: 0.25, maxSteps: 5000, lr: 1e-2);
+        var r = Llc.Estimate(net, x, y, new SgldOptions { Lr = 1e-3, Localization = 100, Chains = 2, Draws = 100, BurnIn = 50, ComputeMala = true });
+        var healthy = r with { Mean = 3, Diagnostics = r.Diagnostics with { RHat = 1.02, MalaAcceptance = 0.97, FractionBelowInitLoss = 0 } };
+        Assert.True(LlcValidity.IsValid(healthy, 0.1));
+        Assert.Equal("valid", LlcValidity.Check(healthy, 0.1).Describe());
+        var badRHat = healthy with { Diagnostics = healthy.Diagnostics with { RHat = 1.3 } };
+        var v = LlcValidity.Check(badRHat, 0.1);
+        Assert.False(v.Valid);
+        Assert.True(v.AtMinimum, "R̂ is sampler health, not the minimum check");
+        Assert.Equal(new[] { LlcCheck.RHat }, v.Failed.Select(c => c.Check));
+        Assert.Contains("r_hat 1.3 > 1.1", v.Describe());
+        var badMala = healthy with { Diagnostics = healthy.Diagnostics with { MalaAcceptance = 0.85 } };
+        Assert.Equal(new[] { LlcCheck.Mala }, LlcValidity.Check(badMala, 0.1).Failed.Select(c => c.Check));
+        Assert.Equal(LlcValidity.MinMalaAcceptance, LlcValidity.Check(badMala, 0.1).Failed.Single().Limit);
+        // Not computed = not checked; one chain has no R̂.
+        Assert.True(LlcValidity.IsValid(healthy with { Diagnostics = healthy.Diagnostics with { MalaAcceptance = null } }, 0.1));
+        Assert.DoesNotContain(LlcCheck.RHat, LlcValidity.Check(healthy with { PerChain = [3.0] }, 0.1).Checks.Select(c => c.Check));
+        // Exclusion counts by check.
+        var table = new LlcLab.IO.ResultsTable();
+        foreach (var (res, seed) in new[] { (healthy, 0L), (badRHat, 1L), (badMala, 2L), (badRHat with { Mean = -1 }, 3L) })
+            table.AddRange(LlcRows.Validity(res, 0, "e", "m", "p", seed));
+        var ex = new ExperimentResult("e", table).Exclusions();
+        Assert.Equal(4, ex.Checked);
+        Assert.Equal(3, ex.Excluded);
+        Assert.Equal(2, ex.FailedByCheck["r_hat"]);
+        Assert.Equal(1, ex.FailedByCheck["mala"]);
+        Assert.Equal(1, ex.FailedByCheck["positive_lambda"]);
+        Assert.Equal("llc: 3 of 4 excluded (positive_lambda 1, r_hat 2, mala 1)", ex.ToString());
     }
 
     [Fact]
