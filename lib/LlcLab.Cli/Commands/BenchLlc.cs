@@ -117,7 +117,7 @@ public sealed class BenchLlc : IBenchmark
         {
             using var scope = NewDisposeScope();
             opt.zero_grad();
-            var loss = SamplingLosses.PerChain(LossKind.CrossEntropy, module.call(x).unsqueeze(0), y).sum();
+            var loss = Losses.Compute(LossKind.CrossEntropy, module.call(x).unsqueeze(0), y).sum();
             loss.backward();
             opt.step();
         }

@@ -99,7 +99,7 @@ public static class ArchitectureSweepExperiment
                     table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layer));
                     table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layer));
                     bool valid = LlcValidity.AtMinimum(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
-                    table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
+                    table.Add(LlcRows.Metric(Name, arch, "test_accuracy", Evaluate.Accuracy(net, task.Test), proc, seed, step));
                     using (var h = net.Activations(layer, task.Train.X))
                         table.Add(LlcRows.Metric(Name, arch, "probe_accuracy", Probe.HeldOut(h, z, seed).Accuracy, proc, seed, step, layer));
                     log?.WriteLine(FormattableString.Invariant(

@@ -89,7 +89,7 @@ public static class ErasureLlcExperiment
             void Measure(Network net, string procedure, long step, Tensor erasedActs)
             {
                 Llc1(net, procedure, step, o.Layer);
-                Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), procedure, seed, step));
+                Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(net, task.Test), procedure, seed, step));
                 Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(erasedActs, z, seed).Accuracy, procedure, seed, step, o.Layer));
                 if (next.Length > 0)
                     Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(net.Activations(next, x), z, seed).Accuracy, procedure, seed, step, next));
@@ -170,7 +170,7 @@ public static class ErasureLlcExperiment
                     k++;
                     Minimise(current, "scrubbing", k, layer);
                     Llc1(current, "scrubbing", k, layer);
-                    Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
+                    Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
                     Add(LlcRows.Metric(Name, o.Arch, "probe_accuracy", Probe.HeldOut(current.Activations(layer, x), z, seed).Accuracy, "scrubbing", seed, k, layer));
                 }
                 current.Dispose();

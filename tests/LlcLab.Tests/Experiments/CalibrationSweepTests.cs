@@ -22,7 +22,7 @@ public class CalibrationSweepTests
         Assert.False(sweep.Acceptable(lrs[2], 1));
         Assert.False(sweep.Acceptable(lrs[0], 1));   // smallest ε: no flatness evidence
         Assert.True(sweep.Cell("linear", lrs[1], 1)!.Mala >= 0.9);
-        Assert.Equal((lrs[1], 1.0), sweep.Recommended);
+        Assert.Equal(new CalibrationSetting(lrs[1], 1.0, nb), sweep.Recommended);
         var rows = CalibrationSweep.ToRows(sweep, "cal", "m").ToList();
         Assert.Contains(rows, r => r.Metric == "mala_acceptance" && r.Model == "m/linear");
         Assert.Equal(3, rows.Count(r => r.Metric == "diverged"));
