@@ -45,7 +45,7 @@ public sealed partial record Dataset
     public long[] InputShape => X.shape[1..];
 
     /// <summary>True when <see cref="Y"/> holds class labels (int64).</summary>
-    public bool IsClassification => Y.dtype == ScalarType.Int64;
+    public bool IsClassification => Models.Losses.IsClassLabels(Y);
 
     /// <summary>Number of classes (max label + 1) for classification data.</summary>
     public int NumClasses => IsClassification

@@ -109,7 +109,7 @@ public static class ArchitectureSweepExperiment
                     table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layer));
                     table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layer));
                     var verdict = LlcValidity.Check(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
-                    table.Add(LlcRows.Metric(Name, arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), proc, seed, step));
+                    table.Add(LlcRows.Metric(Name, arch, "test_accuracy", Evaluate.Accuracy(net, task.Test), proc, seed, step));
                     ProbeRows(net, "probe_accuracy", proc, step);
                     log?.WriteLine(FormattableString.Invariant(
                         $"{arch,-58} seed {seed} {proc,-16} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {(r.Diagnostics.MalaAcceptance is { } acc ? acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : " n/a")}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}{(verdict.Valid ? "" : $"  [{verdict.Describe()}]")}"));

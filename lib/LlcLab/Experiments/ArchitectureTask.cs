@@ -37,9 +37,9 @@ public sealed class ArchitectureTask : IDisposable
     /// <summary>Seed of initialisation and minibatch order.</summary>
     public long Seed { get; }
     /// <summary>Accuracy on the training split.</summary>
-    public double TrainAccuracy => DigitsTask.Accuracy(Model, Train);
+    public double TrainAccuracy => Evaluate.Accuracy(Model, Train);
     /// <summary>Accuracy on the held-out split.</summary>
-    public double TestAccuracy => DigitsTask.Accuracy(Model, Test);
+    public double TestAccuracy => Evaluate.Accuracy(Model, Test);
     /// <summary>Mean training loss per epoch.</summary>
     public IReadOnlyList<double> LossCurve { get; }
 

@@ -74,7 +74,7 @@ public static class ConceptComparisonExperiment
             void ProbeRows(string metric, Tensor train, Tensor zTrain, Tensor test, Tensor zTest, string proc) =>
                 table.AddRange(HeldOutProbe.Rows(HeldOutProbe.Measure(train, zTrain, test, zTest, seed), Name, o.Arch, metric, proc, seed, 100, o.Layer));
             var before = Estimate(task.Model, "none", 0);
-            table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(task.Model, task.Test), "none", seed, 0));
+            table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(task.Model, task.Test), "none", seed, 0));
             var labels = y.cpu().data<long>().ToArray();
             foreach (var concept in o.Concepts)
             {
@@ -90,12 +90,12 @@ public static class ConceptComparisonExperiment
                 using var erased = task.Model.WithFixedAffine(o.Layer, m, c);
                 string raw = "leace-nofinetune:" + concept;
                 var r0 = Estimate(erased, raw, 100);
-                table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(erased, task.Test), raw, seed, 100));
+                table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(erased, task.Test), raw, seed, 100));
                 var ft = Stationarity.FineTuneToMinimum(erased, task.Train, sgld);
                 table.Add(LlcRows.Metric(Name, o.Arch, "finetune_steps", ft.Steps, proc, seed, 100));
                 table.Add(LlcRows.Metric(Name, o.Arch, "finetune_converged", ft.Converged ? 1 : 0, proc, seed, 100));
                 var r = Estimate(erased, proc, 100);
-                double acc = DigitsTask.Accuracy(erased, task.Test);
+                double acc = Evaluate.Accuracy(erased, task.Test);
                 table.Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", acc, proc, seed, 100));
                 using (var fa = erased.Activations(o.Layer, x)) using (var ft2 = erased.Activations(o.Layer, xTest)) ProbeRows("probe_accuracy_finetuned", fa, z, ft2, zTest, proc);
                 log?.WriteLine(FormattableString.Invariant($"seed {seed} {concept,-9} λ̂ {before.Mean:F2} → {r0.Mean:F2} as inserted → {r.Mean:F2} re-minimised ({ft.Steps} steps)   test acc {acc:P1}   rank {eraser.Rank}"));

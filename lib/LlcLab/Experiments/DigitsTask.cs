@@ -33,8 +33,8 @@ public sealed class DigitsTask : IDisposable
     private DigitsTask(string arch, Network model, Dataset train, Dataset test, IReadOnlyList<double> curve, long seed)
     {
         Arch = arch; Model = model; Train = train; Test = test; LossCurve = curve; Seed = seed;
-        TrainAccuracy = Accuracy(model, train);
-        TestAccuracy = Accuracy(model, test);
+        TrainAccuracy = Evaluate.Accuracy(model, train);
+        TestAccuracy = Evaluate.Accuracy(model, test);
     }
 
     /// <summary>Epochs of Adam used to train the base model (fewer in quick mode).</summary>
@@ -114,14 +114,6 @@ public sealed class DigitsTask : IDisposable
     {
         using var _ = no_grad();
         return Model.Activations(layer, x);
-    }
-
-    /// <summary>Classification accuracy of <paramref name="net"/> on <paramref name="data"/>.</summary>
-    public static double Accuracy(Network net, Dataset data)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        return net.Forward(data.X).argmax(1).eq(data.Y).to(ScalarType.Float64).mean().item<double>();
     }
 
     /// <inheritdoc />

@@ -100,7 +100,7 @@ public static class ErasureLlcExperiment
             void Measure(Network net, string procedure, long step, Func<Tensor, Tensor> repr)
             {
                 Llc1(net, procedure, step, o.Layer);
-                Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(net, task.Test), procedure, seed, step));
+                Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(net, task.Test), procedure, seed, step));
                 ProbeAt(repr, procedure, step, o.Layer);
                 if (next.Length > 0) ProbeAt(xx => net.Activations(next, xx), procedure, step, next);
             }
@@ -180,7 +180,7 @@ public static class ErasureLlcExperiment
                     k++;
                     Minimise(current, "scrubbing", k, layer);
                     Llc1(current, "scrubbing", k, layer);
-                    Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", DigitsTask.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
+                    Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
                     var scrubbed = current;
                     ProbeAt(xx => scrubbed.Activations(layer, xx), "scrubbing", k, layer);
                 }

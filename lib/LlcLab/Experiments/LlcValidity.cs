@@ -52,15 +52,14 @@ public static class LlcValidity
     /// <summary>Largest accepted gradient bias bound (nβ‖g‖)²/2γ, in λ̂ units (≈ 10% of λ̂ for the digits MLPs).</summary>
     public const double MaxBiasBound = 1.0;
 
-    // Sampler-health thresholds. Single definition for the experiments; to be pointed at the Sampling thresholds when they exist.
-    /// <summary>Largest accepted split-R̂ of the per-draw LLC (the threshold notebook 00 uses).</summary>
-    public const double MaxRHat = 1.1;
-    /// <summary>Smallest accepted mean MALA acceptance probability of the SGLD proposal.</summary>
-    public const double MinMalaAcceptance = 0.9;
+    // Sampler-health thresholds: the one definition in Sampling/DiagnosticThresholds (warnings, validity and calibration alike).
+    /// <summary>Largest accepted split-R̂ of the per-draw LLC.</summary>
+    public const double MaxRHat = DiagnosticThresholds.MaxRHat;
+    /// <summary>Smallest accepted mean MALA acceptance probability of the proposal.</summary>
+    public const double MinMalaAcceptance = DiagnosticThresholds.MinMalaAcceptance;
 
-    /// <summary>The fraction-below-L(w*) limit of the estimator's warning: 0.2 for full-batch chains, 0.45 with minibatches
-    /// (minibatch losses scatter around L(w*) even at a minimum).</summary>
-    public static double BelowLimit(LlcResult r) => r.Options.BatchSize is null || r.Options.BatchSize >= r.N ? 0.2 : 0.45;
+    /// <summary>The fraction-below-L(w*) limit of the estimator's warning (0.2 full batch, 0.45 with minibatches).</summary>
+    public static double BelowLimit(LlcResult r) => DiagnosticThresholds.MaxFractionBelowInitLoss(r);
 
     /// <summary>Every check of <paramref name="r"/>; pass NaN for <paramref name="biasBound"/> to skip the bias bound (e.g. for
     /// data-restricted estimates whose sampled loss is not the training loss).</summary>

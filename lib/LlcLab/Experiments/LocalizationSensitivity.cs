@@ -1,3 +1,4 @@
+using LlcLab.Sampling;
 namespace LlcLab.Experiments;
 
 /// <summary>

@@ -38,7 +38,7 @@ public static class Stationarity
         using var scope = NewDisposeScope();
         var ps = net.ParameterTensors();
         foreach (var p in ps) p.grad?.zero_();
-        var l = Losses.Compute(Losses.For(y), net.Module.call(x), y);
+        var l = Losses.Compute(Losses.Infer(y), net.Module.call(x), y);
         var grads = autograd.grad([l], ps.Select(p => (Tensor)p).ToList());
         double sq = grads.Sum(g => g.Squared().sum().item<float>());
         return (l.item<float>(), Math.Sqrt(sq));
@@ -78,7 +78,7 @@ public static class Stationarity
         var (loss0, g0) = LossAndGradNorm(net, x, y);
         var ps = net.ParameterTensors();
         using var opt = optimizer == OptimizerKind.Adam ? (optim.Optimizer)optim.Adam(ps, lr) : optim.SGD(ps, lr, momentum: momentum);
-        var kind = Losses.For(y);
+        var kind = Losses.Infer(y);
         double best = g0, gNow = g0, lossNow = loss0, rate = lr;
         int sinceBest = 0, steps = 0;
         net.Module.train();

@@ -95,7 +95,7 @@ public static class UnlearningLlcExperiment
                 // cost 20 points of forget accuracy in 9 steps).
                 var polish = Stationarity.FineTuneToMinimum(polished, rx, ry, sgld, maxSteps: o.MaxPolishSteps, lr: 0.05, optimizer: OptimizerKind.Sgd);
                 table.Add(LlcRows.Metric(Name, o.Arch, "polish_steps", polish.Steps, procedure, seed, dataSubset: "retain"));
-                table.Add(LlcRows.Metric(Name, o.Arch, "accuracy", AccuracyOn(polished, data.Forget.X, data.Forget.Y), procedure, seed, dataSubset: "forget_after_polish"));
+                table.Add(LlcRows.Metric(Name, o.Arch, "accuracy", Evaluate.Accuracy(polished, data.Forget.X, data.Forget.Y), procedure, seed, dataSubset: "forget_after_polish"));
                 model = polished;
                 double gRetain = Stationarity.GradNorm(model, rx, ry);
                 var retain = Llc.Estimate(model, rx, ry, sgld);
@@ -136,13 +136,6 @@ public static class UnlearningLlcExperiment
             Measure("leace", folded, new Checkpoint("leace", 1, folded.StateDict(), 0, DataUsage.None));
         }
         return new ExperimentResult(Name, table);
-    }
-
-    static double AccuracyOn(Network net, Tensor x, Tensor y)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        return net.Forward(x).argmax(1).eq(y).to(ScalarType.Float64).mean().item<double>();
     }
 
     /// <summary>An unlearning baseline by name with this protocol's step budget.</summary>

@@ -9,7 +9,7 @@ public sealed partial class MlpFunctional
     /// <summary>
     /// Explicit backpropagation through the batched MLP (see <see cref="IExplicitGradient"/>). With a_0 = x,
     /// z_l = a_{l−1}W_lᵀ + b_l, a_l = σ(z_l) (hidden layers) and output o = z_L, and δ_L = ∂L/∂o from
-    /// <see cref="LossGradients"/>: ∂L/∂W_l = δ_lᵀa_{l−1}, ∂L/∂b_l = Σ_b δ_l, δ_{l−1} = (δ_l W_l) ⊙ σ′(z_{l−1}),
+    /// <see cref="Losses.ComputeWithGradient"/>: ∂L/∂W_l = δ_lᵀa_{l−1}, ∂L/∂b_l = Σ_b δ_l, δ_{l−1} = (δ_l W_l) ⊙ σ′(z_{l−1}),
     /// every product batched over the chain dimension.
     /// </summary>
     public Tensor LossAndGradient(IReadOnlyList<Tensor> p, Tensor x, Tensor y, LossKind loss, IReadOnlyList<Tensor?> gradients) =>
@@ -43,7 +43,7 @@ public sealed partial class MlpFunctional
             foreach (var ins in inserts)
                 if (ins.Layer == l + 1) h = h.matmul(ins.Matrix.T).add_(ins.Offset, Scalars.One);
         }
-        var (lossPerChain, delta) = LossGradients.PerChain(loss, h, y);
+        var (lossPerChain, delta) = Losses.ComputeWithGradient(loss, h, y);
         for (int l = L - 1; l >= 0; l--)
         {
             if (gradients[l * per] is { } gw) gw.copy_(delta.transpose(1, 2).bmm(inputs[l]));

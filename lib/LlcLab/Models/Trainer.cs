@@ -22,7 +22,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(train);
         var o = options ?? new TrainOptions();
         Validate(o, train);
-        var loss = o.Loss ?? Losses.For(train.Y);
+        var loss = o.Loss ?? Losses.Infer(train.Y);
         if (loss == LossKind.CrossEntropy && !train.IsClassification)
             throw new ArgumentException($"Cross-entropy needs class labels but '{train.Name}' has float targets; use LossKind.Mse.");
         var sw = Stopwatch.StartNew();

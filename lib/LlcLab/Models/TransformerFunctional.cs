@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -70,8 +71,15 @@ public sealed class TransformerFunctional : ILayeredFunctional
 
     public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
 
-    // [C, B, T, in] · W[C, out, in]ᵀ + b[C, out] → [C, B, T, out]
-    static Tensor Linear(Tensor h, Tensor w, Tensor b) => h.matmul(w.transpose(-1, -2).unsqueeze(1)) + b.unsqueeze(1).unsqueeze(1);
+    // [C, B, T, in] · W[C, out, in]ᵀ + b[C, out] → [C, B, T, out], as one bmm over [C, B·T, in]: a broadcast matmul
+    // against W.unsqueeze(1) would materialise B copies of W (and sum them again in the backward pass).
+    static Tensor Linear(Tensor h, Tensor w, Tensor b)
+    {
+        var shape = h.shape;
+        var y = h.reshape(shape[0], -1, shape[^1]).bmm(w.transpose(-1, -2)).add(b.unsqueeze(1), Scalars.One);
+        shape[^1] = w.shape[1];
+        return y.view(shape);
+    }
 
     public Tensor ForwardRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
     {
@@ -92,8 +100,10 @@ public sealed class TransformerFunctional : ILayeredFunctional
             long chains = h.shape[0], batch = h.shape[1];
             var qkv = Linear(h, p[o], p[o + 1]);                                    // [C, B, T, 3d]
             var split = qkv.reshape(chains, batch, seq, 3, heads, dh).permute(3, 0, 1, 4, 2, 5); // [3, C, B, H, T, dh]
-            var att = split[0].matmul(split[1].transpose(-1, -2)).div(Math.Sqrt(dh)).softmax(-1);
-            var z = att.matmul(split[2]).transpose(2, 3).reshape(chains, batch, seq, d);
+            // softmax(QKᵀ/√dh)·V by libtorch's fused kernel (one node instead of five), over [C·B, H, T, dh].
+            Tensor Heads(Tensor t) => t.reshape(chains * batch, heads, seq, dh);
+            var z = nn.functional.scaled_dot_product_attention(Heads(split[0]), Heads(split[1]), Heads(split[2]))
+                .view(chains, batch, heads, seq, dh).transpose(2, 3).reshape(chains, batch, seq, d);
             h = h + Linear(z, p[o + 2], p[o + 3]);
             h = h + Linear(nn.functional.relu(Linear(h, p[o + 4], p[o + 5])), p[o + 6], p[o + 7]);
         }

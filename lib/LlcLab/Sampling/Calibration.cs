@@ -5,63 +5,91 @@ using TorchSharp;
 
 namespace LlcLab.Sampling;
 
-/// <summary>One cell of a calibration sweep (tidy: one row per ε × γ × nβ).</summary>
-public sealed record CalibrationRow(
-    double Lr, double Localization, double NBeta,
-    double LlcMean, double LlcStd, double? MalaAcceptance, double FractionBelowInitLoss, double RHat,
-    bool Diverged, string? Error, double ElapsedSeconds)
+/// <summary>One (model, ε, γ, nβ) cell of a calibration sweep; <see cref="Result"/> is null when the chains diverged.</summary>
+public sealed record SweepCell(string Model, double Lr, double Localization, double NBeta, LlcResult? Result, string? Failure)
 {
-    /// <summary>Finite, positive, not diverged, chains agree (R̂ ≤ 1.1) and MALA acceptance ≥ 0.9 when computed.</summary>
-    public bool Stable => !Diverged && double.IsFinite(LlcMean) && LlcMean > 0 && (!double.IsFinite(RHat) || RHat <= 1.1)
-                          && (MalaAcceptance is null || MalaAcceptance >= 0.9);
+    /// <summary>Mean λ̂ (NaN when diverged).</summary>
+    public double Llc => Result?.Mean ?? double.NaN;
+    /// <summary>Std of λ̂ across chains.</summary>
+    public double Std => Result?.Std ?? double.NaN;
+    /// <summary>Mean MALA acceptance probability (NaN when not computed or diverged).</summary>
+    public double Mala => Result?.Diagnostics.MalaAcceptance ?? double.NaN;
+    /// <summary>Fraction of draws whose loss fell below L(w*) (still-training indicator).</summary>
+    public double FractionBelow => Result?.Diagnostics.FractionBelowInitLoss ?? double.NaN;
+    /// <summary>Split-R̂ across chains.</summary>
+    public double RHat => Result?.Diagnostics.RHat ?? double.NaN;
+    /// <summary>True when the chains diverged.</summary>
+    public bool Diverged => Result is null;
+    /// <summary>Stable under <see cref="Calibration.RuleText"/>: not diverged, at a minimum (λ̂ &gt; 0, few draws below L(w*)),
+    /// chains agree (R̂) and MALA acceptance high enough — every limit from <see cref="DiagnosticThresholds"/>.</summary>
+    public bool Stable => Result is { } r && DiagnosticThresholds.AtMinimum(r) && DiagnosticThresholds.RHatOk(r.Diagnostics.RHat)
+                          && DiagnosticThresholds.MalaOk(r.Diagnostics.MalaAcceptance);
 }
 
-/// <summary>
-/// A sweep over step size ε × localization γ (× nβ): a tidy table, heatmap-ready grids and a recommended setting.
-/// Rule (Lau et al. 2023 §5 practice, made explicit): among stable cells (see <see cref="CalibrationRow.Stable"/>), a
-/// cell is <em>flat</em> when its λ̂ agrees within 10% (or two standard errors, whichever is larger) with the λ̂ at the
-/// next smaller ε for the same γ and nβ; recommend the largest flat ε, ties broken by the smallest γ (least
-/// localization bias), then the largest nβ.
-/// </summary>
-public sealed record CalibrationResult(IReadOnlyList<CalibrationRow> Rows, IReadOnlyList<double> Lrs,
-    IReadOnlyList<double> Localizations, IReadOnlyList<double> NBetas, CalibrationRow? Recommended, string Rule)
+/// <summary>A setting chosen by the calibration rule.</summary>
+public sealed record CalibrationSetting(double Lr, double Localization, double NBeta);
+
+/// <summary>A sweep over models × ε × γ (× nβ): tidy cells, heatmap grids and the setting the rule recommends (null
+/// when no cell qualifies).</summary>
+public sealed record SweepResult(IReadOnlyList<SweepCell> Cells, CalibrationSetting? Recommended, string Rule)
 {
-    /// <summary>A [ε, γ] grid of one metric (<c>llc</c>, <c>std</c>, <c>mala</c>, <c>below</c>, <c>rhat</c>) at one nβ
-    /// (default: the first), rows = <see cref="Lrs"/>, columns = <see cref="Localizations"/>; NaN where missing.</summary>
-    public double[,] Grid(string metric, double? nBeta = null)
+    /// <summary>Swept step sizes, ascending.</summary>
+    public IReadOnlyList<double> Lrs => Cells.Select(c => c.Lr).Distinct().Order().ToList();
+    /// <summary>Swept localizations, ascending.</summary>
+    public IReadOnlyList<double> Localizations => Cells.Select(c => c.Localization).Distinct().Order().ToList();
+    /// <summary>Swept nβ, ascending.</summary>
+    public IReadOnlyList<double> NBetas => Cells.Select(c => c.NBeta).Distinct().Order().ToList();
+    /// <summary>Models, in sweep order.</summary>
+    public IReadOnlyList<string> Models => Cells.Select(c => c.Model).Distinct().ToList();
+
+    /// <summary>The cell of <paramref name="model"/> at (ε, γ) and nβ (null → the only/first nβ), or null.</summary>
+    public SweepCell? Cell(string model, double lr, double localization, double? nBeta = null) =>
+        Cells.FirstOrDefault(c => c.Model == model && c.Lr == lr && c.Localization == localization && c.NBeta == (nBeta ?? NBetas[0]));
+
+    /// <summary>Whether (ε, γ, nβ) passes the rule on every model (stable and flat in ε).</summary>
+    public bool Acceptable(double lr, double localization, double? nBeta = null) =>
+        Calibration.Acceptable(Cells, lr, localization, nBeta ?? NBetas[0]);
+
+    /// <summary>A [ε, γ] grid of one metric (<c>llc</c>, <c>std</c>, <c>mala</c>, <c>below</c>, <c>rhat</c>) for one model
+    /// (default: the first) at one nβ (default: the first); rows = <see cref="Lrs"/>, columns = <see cref="Localizations"/>;
+    /// NaN where missing or diverged.</summary>
+    public double[,] Grid(string metric, string? model = null, double? nBeta = null)
     {
-        double nb = nBeta ?? NBetas[0];
-        var g = new double[Lrs.Count, Localizations.Count];
-        for (int i = 0; i < Lrs.Count; i++)
-            for (int j = 0; j < Localizations.Count; j++)
+        var lrs = Lrs; var gs = Localizations;
+        var g = new double[lrs.Count, gs.Count];
+        for (int i = 0; i < lrs.Count; i++)
+            for (int j = 0; j < gs.Count; j++)
             {
-                var r = Rows.FirstOrDefault(r => r.Lr == Lrs[i] && r.Localization == Localizations[j] && r.NBeta == nb);
-                g[i, j] = r is null ? double.NaN : metric.ToLowerInvariant() switch
+                var c = Cell(model ?? Models[0], lrs[i], gs[j], nBeta);
+                g[i, j] = c is null ? double.NaN : metric.ToLowerInvariant() switch
                 {
-                    "llc" => r.LlcMean,
-                    "std" => r.LlcStd,
-                    "mala" => r.MalaAcceptance ?? double.NaN,
-                    "below" => r.FractionBelowInitLoss,
-                    "rhat" => r.RHat,
+                    "llc" => c.Llc,
+                    "std" => c.Std,
+                    "mala" => c.Mala,
+                    "below" => c.FractionBelow,
+                    "rhat" => c.RHat,
                     _ => throw new ArgumentException($"Unknown metric '{metric}'. Use llc, std, mala, below or rhat."),
                 };
             }
         return g;
     }
 
-    /// <summary>The table as CSV (one row per cell).</summary>
+    /// <summary>The cells as CSV (one row per cell).</summary>
     public string ToCsv()
     {
-        var sb = new StringBuilder("lr,localization,nbeta,llc_mean,llc_std,mala_acceptance,fraction_below_init_loss,r_hat,diverged,stable,recommended,elapsed_s\n");
+        var sb = new StringBuilder("model,lr,localization,nbeta,llc_mean,llc_std,mala_acceptance,fraction_below_init_loss,r_hat,diverged,stable,recommended,elapsed_s\n");
         var ci = CultureInfo.InvariantCulture;
-        foreach (var r in Rows)
+        foreach (var c in Cells)
+        {
+            bool rec = Recommended is { } r && r.Lr == c.Lr && r.Localization == c.Localization && r.NBeta == c.NBeta;
             sb.AppendLine(string.Join(",", new[]
             {
-                r.Lr.ToString("R", ci), r.Localization.ToString("R", ci), r.NBeta.ToString("R", ci), r.LlcMean.ToString("R", ci),
-                r.LlcStd.ToString("R", ci), r.MalaAcceptance?.ToString("R", ci) ?? "", r.FractionBelowInitLoss.ToString("R", ci),
-                r.RHat.ToString("R", ci), r.Diverged ? "true" : "false", r.Stable ? "true" : "false",
-                ReferenceEquals(r, Recommended) ? "true" : "false", r.ElapsedSeconds.ToString("F3", ci),
+                c.Model, c.Lr.ToString("R", ci), c.Localization.ToString("R", ci), c.NBeta.ToString("R", ci), c.Llc.ToString("R", ci),
+                c.Std.ToString("R", ci), double.IsNaN(c.Mala) ? "" : c.Mala.ToString("R", ci), c.FractionBelow.ToString("R", ci),
+                c.RHat.ToString("R", ci), c.Diverged ? "true" : "false", c.Stable ? "true" : "false", rec ? "true" : "false",
+                (c.Result?.ElapsedSeconds ?? 0).ToString("F3", ci),
             }));
+        }
         return sb.ToString();
     }
 
@@ -76,61 +104,79 @@ public sealed record CalibrationResult(IReadOnlyList<CalibrationRow> Rows, IRead
     }
 }
 
-/// <summary>Hyperparameter calibration sweeps for the LLC estimator.</summary>
+/// <summary>
+/// The one calibration of the LLC sampler: an ε × γ (× nβ) sweep over one or several models that will be compared with
+/// one setting (e.g. a trained network and its erased, re-minimised version), and one rule (<see cref="RuleText"/>):
+/// devinterp's practice — MALA acceptance high and λ̂ flat in ε — made explicit, with every limit from
+/// <see cref="DiagnosticThresholds"/> and required on every model. Full-batch chains are recommended
+/// (<see cref="SgldOptions.BatchSize"/> = null): with minibatches the MALA ratio compares losses on different batches
+/// and reads low at any ε.
+/// </summary>
 public static class Calibration
 {
-    public const string RuleText =
-        "largest stable ε (no divergence, λ̂ > 0, split-R̂ ≤ 1.1, MALA ≥ 0.9) whose λ̂ is within max(10%, 2 s.e.) of λ̂ at the next smaller ε (same γ, nβ); ties → smallest γ, then largest nβ";
+    /// <summary>The recommendation rule, stated so a reader can check it against the heatmaps.</summary>
+    public static readonly string RuleText = FormattableString.Invariant(
+        $"A setting (ε, γ, nβ) is acceptable when, on every model, the cell and the cell at the next smaller ε are stable — no divergence, λ̂ > 0, ") +
+        FormattableString.Invariant($"at most {DiagnosticThresholds.MaxFractionBelowFullBatch:P0} of draws below L(w*) ({DiagnosticThresholds.MaxFractionBelowMinibatch:P0} with minibatches), ") +
+        FormattableString.Invariant($"split-R̂ ≤ {DiagnosticThresholds.MaxRHat}, MALA acceptance ≥ {DiagnosticThresholds.MinMalaAcceptance} — and λ̂ is within ") +
+        FormattableString.Invariant($"max({DiagnosticThresholds.FlatnessRelativeTolerance:P0}, {DiagnosticThresholds.FlatnessStandardErrors} standard errors) of λ̂ at the next smaller ε ") +
+        "(flat in ε; the smallest ε has no such evidence). Recommend the largest acceptable ε (fastest mixing), ties broken by the smallest γ " +
+        "(least localization bias), then the largest nβ.";
 
-    /// <summary>Runs <see cref="Llc.Estimate(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions?, IEnumerable{ISamplerObserver}?, LossKind?, bool)"/>
-    /// for every ε × γ (× nβ) with the other settings from <paramref name="options"/>. Diverged cells are recorded, not thrown.</summary>
-    public static CalibrationResult Sweep(Network model, torch.Tensor x, torch.Tensor y, IEnumerable<double> lrs, IEnumerable<double> localizations,
-        SgldOptions? options = null, IEnumerable<double>? nBetas = null, LossKind? loss = null)
+    /// <summary>
+    /// Runs <see cref="Llc.Estimate(Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, SgldOptions?, IEnumerable{ISamplerObserver}?, LossKind?, bool)"/>
+    /// on every model for every ε × γ (× nβ, default: n/ln n), with the other settings from <paramref name="options"/> and
+    /// MALA on. Diverged cells are recorded, not thrown.
+    /// </summary>
+    public static SweepResult Sweep(IReadOnlyList<(string Name, Network Model)> models, torch.Tensor x, torch.Tensor y, IEnumerable<double> lrs,
+        IEnumerable<double> localizations, SgldOptions? options = null, IEnumerable<double>? nBetas = null, LossKind? loss = null)
     {
-        var o = options ?? new SgldOptions();
-        var lrList = lrs.Distinct().OrderBy(v => v).ToList();
-        var gList = localizations.Distinct().OrderBy(v => v).ToList();
+        ArgumentNullException.ThrowIfNull(models);
+        if (models.Count == 0) throw new ArgumentException("Give at least one model to calibrate on.", nameof(models));
+        var o = (options ?? new SgldOptions()) with { ComputeMala = true };
+        var lrList = lrs.Distinct().Order().ToList();
+        var gList = localizations.Distinct().Order().ToList();
         if (lrList.Count == 0 || gList.Count == 0) throw new ArgumentException("Give at least one step size and one localization to sweep.");
-        var nbList = (nBetas ?? [o.ResolveNBeta(x.shape[0])]).Distinct().OrderBy(v => v).ToList();
-        var rows = new List<CalibrationRow>();
-        foreach (var nb in nbList)
-            foreach (var g in gList)
-                foreach (var lr in lrList)
-                {
-                    var oo = o with { Lr = lr, Localization = g, NBeta = nb };
-                    try
+        var nbList = (nBetas ?? [o.ResolveNBeta(x.shape[0])]).Distinct().Order().ToList();
+        var cells = new List<SweepCell>();
+        foreach (var (name, model) in models)
+            foreach (var nb in nbList)
+                foreach (var g in gList)
+                    foreach (var e in lrList)
                     {
-                        var r = Llc.Estimate(model, x, y, oo, loss: loss);
-                        rows.Add(new CalibrationRow(lr, g, nb, r.Mean, r.Std, r.Diagnostics.MalaAcceptance, r.Diagnostics.FractionBelowInitLoss,
-                            r.Diagnostics.RHat, false, null, r.ElapsedSeconds));
+                        try { cells.Add(new SweepCell(name, e, g, nb, Llc.Estimate(model, x, y, o with { Lr = e, Localization = g, NBeta = nb }, loss: loss), null)); }
+                        catch (SamplerDivergedException ex) { cells.Add(new SweepCell(name, e, g, nb, null, ex.Message)); }
                     }
-                    catch (SamplerDivergedException e)
-                    {
-                        rows.Add(new CalibrationRow(lr, g, nb, double.NaN, double.NaN, null, double.NaN, double.NaN, true, e.Message, 0));
-                    }
-                }
-        return new CalibrationResult(rows, lrList, gList, nbList, Recommend(rows, o.Chains), RuleText);
+        return new SweepResult(cells, Recommend(cells), RuleText);
     }
 
-    internal static CalibrationRow? Recommend(IReadOnlyList<CalibrationRow> rows, int chains)
+    /// <summary>Single-model sweep (model named <paramref name="name"/>).</summary>
+    public static SweepResult Sweep(Network model, torch.Tensor x, torch.Tensor y, IEnumerable<double> lrs, IEnumerable<double> localizations,
+        SgldOptions? options = null, IEnumerable<double>? nBetas = null, LossKind? loss = null, string name = "model") =>
+        Sweep([(name, model)], x, y, lrs, localizations, options, nBetas, loss);
+
+    /// <summary>Whether (ε, γ, nβ) passes <see cref="RuleText"/> on every model present in <paramref name="cells"/>.</summary>
+    public static bool Acceptable(IReadOnlyList<SweepCell> cells, double lr, double localization, double nBeta)
     {
-        CalibrationRow? best = null;
-        foreach (var group in rows.GroupBy(r => (r.Localization, r.NBeta)))
+        var models = cells.Select(c => c.Model).Distinct().ToList();
+        if (models.Count == 0) return false;
+        foreach (var model in models)
         {
-            var ordered = group.OrderBy(r => r.Lr).ToList();
-            for (int i = 1; i < ordered.Count; i++)
-            {
-                var (prev, cur) = (ordered[i - 1], ordered[i]);
-                if (!prev.Stable || !cur.Stable) continue;
-                double se = Math.Sqrt((prev.LlcStd * prev.LlcStd + cur.LlcStd * cur.LlcStd) / Math.Max(chains, 1));
-                double tol = Math.Max(0.1 * Math.Abs(prev.LlcMean), 2 * se);
-                if (Math.Abs(cur.LlcMean - prev.LlcMean) > tol) continue;
-                if (best is null || cur.Lr > best.Lr || (cur.Lr == best.Lr && (cur.Localization < best.Localization ||
-                    (cur.Localization == best.Localization && cur.NBeta > best.NBeta))))
-                    best = cur;
-            }
+            var row = cells.Where(c => c.Model == model && c.Localization == localization && c.NBeta == nBeta).OrderBy(c => c.Lr).ToList();
+            int i = row.FindIndex(c => c.Lr == lr);
+            if (i <= 0) return false;
+            var (prev, cur) = (row[i - 1], row[i]);
+            if (!prev.Stable || !cur.Stable) return false;
+            int chains = cur.Result!.PerChain.Length;
+            double se = Math.Sqrt((prev.Std * prev.Std + cur.Std * cur.Std) / Math.Max(chains, 1));
+            if (!DiagnosticThresholds.Flat(prev.Llc, cur.Llc, se)) return false;
         }
-        // With a single stable ε per group there is no flatness evidence: fall back to the smallest stable ε.
-        return best ?? rows.Where(r => r.Stable).OrderBy(r => r.Lr).ThenBy(r => r.Localization).FirstOrDefault();
+        return true;
     }
+
+    /// <summary>Applies <see cref="RuleText"/> to a finished grid: the largest acceptable ε, then the smallest γ, then the largest nβ.</summary>
+    public static CalibrationSetting? Recommend(IReadOnlyList<SweepCell> cells) =>
+        cells.Select(c => new CalibrationSetting(c.Lr, c.Localization, c.NBeta)).Distinct()
+            .Where(k => Acceptable(cells, k.Lr, k.Localization, k.NBeta))
+            .OrderByDescending(k => k.Lr).ThenBy(k => k.Localization).ThenByDescending(k => k.NBeta).FirstOrDefault();
 }

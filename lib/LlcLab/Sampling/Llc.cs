@@ -81,25 +81,24 @@ public static class Llc
             if (!parameters[i].shape.SequenceEqual(infos[i].Shape))
                 throw new ArgumentException($"Parameter '{infos[i].Name}' has shape [{string.Join(",", parameters[i].shape)}]; the network expects [{string.Join(",", infos[i].Shape)}].");
         var dev = o.Device is { } dn ? Devices.Parse(dn) : parameters[0].device;
-        var loss = lossKind ?? SamplingLosses.Infer(y);
+        var loss = lossKind ?? Losses.Infer(y);
         var obs = (observers ?? []).ToList();
-        int C = o.Chains;
         var total = Stopwatch.StartNew();
 
         using var scope = NewDisposeScope();
         var wStar = parameters.Select(p => p.detach().to(ScalarType.Float32).to(dev)).ToList();
-        var X = x.to(dev); var Y = y.to(dev);
+        var X = x.to(dev); var Y = Losses.Prepare(loss, y.to(dev));
         // Native shape errors inside a batched matmul can abort the process, so check the input width up front.
         if (net is MlpFunctional) CheckInputWidth(X, infos[0].Shape[1]);
         if (measure is { } mm) CheckInputWidth(mm.X, infos[0].Shape[1]);
         long outputs;
         using (no_grad()) using (var probe = net.Forward(wStar.Select(w => w.unsqueeze(0)).ToList(), X.narrow(0, 0, 1))) outputs = probe.shape[^1];
-        SamplingLosses.Validate(loss, X, Y, outputs);
+        Losses.Validate(loss, X, Y, outputs);
         Tensor? MX = null, MY = null;
         if (measure is { } m)
         {
-            MX = m.X.to(dev); MY = m.Y.to(dev);
-            SamplingLosses.Validate(loss, MX, MY, outputs, "restricted");
+            MX = m.X.to(dev); MY = Losses.Prepare(loss, m.Y.to(dev));
+            Losses.Validate(loss, MX, MY, outputs, "restricted");
         }
         var moving = Select(infos.Select(i => i.Name).ToList(), o.OnlyParameters);
         long n = X.shape[0];
@@ -108,100 +107,70 @@ public static class Llc
 
         // L(w*): exact on the full (measurement) set, or averaged over minibatches like devinterp.
         var initSw = Stopwatch.StartNew();
-        var wStar1 = wStar.Select(w => w.unsqueeze(0)).ToList();
-        double initLoss;
-        using (no_grad())
-        {
-            var (lx, ly) = (MX ?? X, MY ?? Y);
-            if (o.InitLoss == InitLossMode.FullData || o.BatchSize is null || o.BatchSize >= lx.shape[0])
-                initLoss = ChunkedLoss(net, wStar1, lx, ly, loss).cpu().item<float>();
-            else
-            {
-                using var g = Seeding.Generator(Seeding.Derive(o.Seed, 7919), dev);
-                double s = 0;
-                for (int b = 0; b < o.InitLossBatches; b++)
-                {
-                    var idx = randperm(lx.shape[0], generator: g, device: dev).narrow(0, 0, o.BatchSize.Value);
-                    s += SamplingLosses.PerChain(loss, net.Forward(wStar1, lx.index_select(0, idx)), ly.index_select(0, idx)).cpu().item<float>();
-                }
-                initLoss = s / o.InitLossBatches;
-            }
-        }
+        var target = SgmcmcTarget.Vectorized(net, wStar, o.Chains, loss, moving, o.ExplicitGradients);
+        var start = SgmcmcTarget.Vectorized(net, wStar, 1, loss, moving, explicitGradients: false);
+        double initLoss = InitLoss(start, MX ?? X, MY ?? Y, o, dev);
         initSw.Stop();
 
-        // One flat leaf [C, D] holds every chain's moving parameters. It does not require grad itself: autograd
-        // differentiates persistent per-parameter views of it (leaves of their own, made once), and the update acts on
-        // the flat tensor, which the views share storage with. A parameter the network reads transposed (an MLP weight
-        // feeding bmm) is stored transposed, so its view is a transpose of contiguous memory and both the forward and
-        // the gradient copy run on contiguous operands. The update is elementwise, so the layout does not change it.
-        var offsets = new long[infos.Count];
-        long D = 0;
-        for (int i = 0; i < infos.Count; i++) if (moving[i]) { offsets[i] = D; D += infos[i].Count; }
-        bool Transposed(int i) => net.StoresTransposed(i) && infos[i].Shape.Length >= 2;
-        Tensor Stored(Tensor w, int i) => Transposed(i) ? w.transpose(-1, -2) : w;
-        var center = cat(wStar.Select((w, i) => (w, i)).Where(t => moving[t.i]).Select(t => Stored(t.w, t.i).contiguous().flatten()).ToList()).unsqueeze(0);
-        var leaf = center.repeat(C, 1).contiguous();
-        Tensor ParamView(Tensor flat, int i)
-        {
-            var shape = infos[i].Shape;
-            long[] stored = Transposed(i) ? [C, .. shape[..^2], shape[^1], shape[^2]] : [C, .. shape];
-            return Stored(flat.narrow(1, offsets[i], infos[i].Count).view(stored), i);
-        }
-        var views = infos.Select((info, i) => moving[i]
-            ? ParamView(leaf, i).requires_grad_(true)
-            : wStar[i].unsqueeze(0).expand([C, .. info.Shape])).ToList();
-        var movingViews = views.Where((_, i) => moving[i]).ToList();
-        // Gradients land in one flat [C, D] buffer through views laid out like the leaf's, so the update below stays a
-        // few flat ops whatever the number of parameters.
-        var gradFlat = zeros_like(leaf);
-        var gradViews = Enumerable.Range(0, infos.Count).Where(i => moving[i]).Select(i => ParamView(gradFlat, i)).ToList();
-        IList<Tensor> FlatGradient(Tensor total)
-        {
-            var gs = autograd.grad([total], movingViews);
-            for (int i = 0; i < gs.Count; i++) gradViews[i].copy_(gs[i]);
-            return [gradFlat];
-        }
-
-        Func<Tensor>? measureLoss = null;
-        if (MX is not null)
-            measureLoss = () => { using var _ = no_grad(); return ChunkedLoss(net, views, MX, MY!, loss); };
-
-        // Hand-derived backprop where the network offers it (MLPs, deep linear networks): same gradient, no autograd graph.
-        Func<Tensor, Tensor, (Tensor, IList<Tensor>)>? explicitStep = null;
-        if (o.ExplicitGradients && net is IExplicitGradient { HasExplicitGradient: true } eg)
-        {
-            var targets = Enumerable.Range(0, infos.Count).Select(i => moving[i] ? ParamView(gradFlat, i) : null).ToList();
-            explicitStep = (xb, yb) => (eg.LossAndGradient(views, xb, yb, loss, targets), [gradFlat]);
-        }
-
-        var engine = new SgmcmcEngine
-        {
-            LossOnBatch = (xb, yb) => SamplingLosses.PerChain(loss, net.Forward(views, xb), yb),
-            LossAndGradient = explicitStep,
-            Gradient = FlatGradient,
-            MeasureLoss = measureLoss,
-            Leaves = [leaf],
-            Centers = [center],
-            ChainDim = true,
-            Chains = C,
-            X = X, Y = Y,
-            NBeta = nb,
-            InitLoss = initLoss,
-            MovingCount = D,
-            Options = o,
-            Observers = obs,
-        };
-        foreach (var ob in obs) ob.OnStart(C, o.Draws, o.TotalSteps, true);
-        SgmcmcEngine.Output run;
+        Func<Tensor>? measureLoss = MX is null ? null : () => target.Loss(MX, MY!);
+        foreach (var ob in obs) ob.OnStart(o.Chains, o.Draws, o.TotalSteps, true);
         try
         {
-            using var g = Seeding.Generator(o.Seed, dev);
-            run = engine.Run(g);
+            var (llc, mala, run) = Run(target, X, Y, o, initLoss, obs, measureLoss, o.Seed, 0, 0, 0);
+            total.Stop();
+            return Assemble(llc.Losses, mala?.PerChain, run.Steps, run.Seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames,
+                loss, true, o, total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
         }
         finally { foreach (var ob in obs) ob.OnFinish(); }
-        total.Stop();
-        var names = infos.Where((_, i) => moving[i]).Select(i => i.Name).ToList();
-        return Assemble(run, initLoss, nb, n, D, names, loss, true, o, total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One engine run composed for the LLC: the update rule of <paramref name="o"/>, the <see cref="LlcObserver"/> (draw
+    /// losses, divergence guard, host listeners) and, unless switched off or a bounding box breaks the proposal, the
+    /// <see cref="MalaObserver"/>.
+    /// </summary>
+    static (LlcObserver Llc, MalaObserver? Mala, SgmcmcSummary Run) Run(SgmcmcTarget target, Tensor x, Tensor y, SgldOptions o, double initLoss,
+        IReadOnlyList<ISamplerObserver> listeners, Func<Tensor>? measure, long seed, int chainOffset, long progressOffset, long progressTotal)
+    {
+        double nb = o.NBeta!.Value, lr = o.Lr!.Value;
+        var llc = new LlcObserver(initLoss)
+        {
+            Measure = measure, DivergenceFactor = o.DivergenceFactor, Listeners = listeners,
+            ChainOffset = chainOffset, ProgressOffset = progressOffset, ProgressTotal = progressTotal,
+        };
+        var mala = o.ComputeMala && o.BoundingBox is null ? new MalaObserver() : null;
+        ISgmcmcObserver[] observers = mala is null ? [llc] : [llc, mala];
+        var options = new SgmcmcOptions
+        {
+            NBeta = nb, Localization = o.Localization, WeightDecay = o.WeightDecay, Draws = o.Draws, BurnIn = o.BurnIn,
+            StepsBetweenDraws = o.StepsBetweenDraws, BatchSize = o.BatchSize, Seed = seed, BoundingBox = o.BoundingBox,
+            CheckInterval = o.CheckInterval, LossLimit = LlcObserver.LossLimit(initLoss, o.DivergenceFactor, target.MovingCount, nb),
+        };
+        var update = SgmcmcUpdates.From(o, lr);
+        try
+        {
+            var run = Sgmcmc.Sample(target, x, y, update, observers, options);
+            return (llc, mala, run);
+        }
+        catch (SamplerDivergedException e) when (chainOffset != 0 && e.Chain < target.Chains) { throw e.WithChainOffset(chainOffset); }
+        finally { (update as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>L(w*) on (x, y): exact over the whole set, or (devinterp's way) the mean over random minibatches.</summary>
+    static double InitLoss(SgmcmcTarget start, Tensor x, Tensor y, SgldOptions o, Device dev)
+    {
+        using var ng = no_grad();
+        if (o.InitLoss == InitLossMode.FullData || o.BatchSize is null || o.BatchSize >= x.shape[0])
+            return start.Loss(x, y).cpu().item<float>();
+        using var g = Seeding.Generator(Seeding.Derive(o.Seed, 7919), dev);
+        double s = 0;
+        for (int b = 0; b < o.InitLossBatches; b++)
+        {
+            using var scope = NewDisposeScope();
+            var idx = randperm(x.shape[0], generator: g, device: dev).narrow(0, 0, o.BatchSize.Value);
+            s += start.Loss(x.index_select(0, idx), y.index_select(0, idx)).cpu().item<float>();
+        }
+        return s / o.InitLossBatches;
     }
 
     /// <summary>
@@ -221,17 +190,15 @@ public static class Llc
         var dev = named[0].parameter.device;
         if (o.Device is { } dn && Devices.Parse(dn).type != dev.type)
             throw new ArgumentException($"SgldOptions.Device is '{dn}' but the module lives on {dev}; move it first with module.to(device).");
-        var loss = lossKind ?? SamplingLosses.Infer(y);
+        var loss = lossKind ?? Losses.Infer(y);
         var obs = (observers ?? []).ToList();
         var total = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var X = x.to(dev); var Y = y.to(dev);
+        var X = x.to(dev); var Y = Losses.Prepare(loss, y.to(dev));
         bool wasTraining = module.training;
         module.eval();
         var moving = Select(named.Select(p => p.name).ToList(), o.OnlyParameters);
-        var leaves = named.Where((_, i) => moving[i]).Select(p => (Tensor)p.parameter).ToList();
-        var centers = leaves.Select(p => p.detach().clone()).ToList();
-        long D = leaves.Sum(p => p.numel());
+        var target = SgmcmcTarget.Module(module, loss, moving);
         long n = X.shape[0];
         double nb = o.ResolveNBeta(n);
         o = o with { NBeta = nb, Lr = o.ResolveLr(nb) };
@@ -241,69 +208,35 @@ public static class Llc
                 CheckInputWidth(X, named[0].parameter.shape[1]);
             long outputs;
             using (no_grad()) using (var probe = module.call(X.narrow(0, 0, 1))) outputs = probe.shape[^1];
-            SamplingLosses.Validate(loss, X, Y, outputs);
+            Losses.Validate(loss, X, Y, outputs);
             var initSw = Stopwatch.StartNew();
-            double initLoss;
-            using (no_grad())
-            {
-                if (o.InitLoss == InitLossMode.FullData || o.BatchSize is null || o.BatchSize >= n)
-                    initLoss = ChunkedModuleLoss(module, X, Y, loss);
-                else
-                {
-                    using var g = Seeding.Generator(Seeding.Derive(o.Seed, 7919), dev);
-                    double s = 0;
-                    for (int b = 0; b < o.InitLossBatches; b++)
-                    {
-                        var idx = randperm(n, generator: g, device: dev).narrow(0, 0, o.BatchSize.Value);
-                        s += SamplingLosses.PerChain(loss, module.call(X.index_select(0, idx)).unsqueeze(0), Y.index_select(0, idx)).cpu().item<float>();
-                    }
-                    initLoss = s / o.InitLossBatches;
-                }
-            }
+            double initLoss = InitLoss(target, X, Y, o, dev);
             initSw.Stop();
             foreach (var ob in obs) ob.OnStart(o.Chains, o.Draws, o.TotalSteps, false);
             var losses = new double[o.Chains][];
             var mala = new double[o.Chains];
+            bool anyMala = false;
             long steps = 0; double seconds = 0;
-            var single = o with { Chains = 1 };
             try
             {
                 for (int c = 0; c < o.Chains; c++)
                 {
-                    using (no_grad()) for (int i = 0; i < leaves.Count; i++) leaves[i].copy_(centers[i]);
-                    var engine = new SgmcmcEngine
-                    {
-                        LossOnBatch = (xb, yb) => SamplingLosses.PerChain(loss, module.call(xb).unsqueeze(0), yb),
-                        Leaves = leaves,
-                        Centers = centers,
-                        ChainDim = false,
-                        Chains = 1,
-                        X = X, Y = Y,
-                        NBeta = nb,
-                        InitLoss = initLoss,
-                        MovingCount = D,
-                        Options = single,
-                        Observers = obs,
-                        ChainOffset = c,
-                        ProgressOffset = c * o.TotalSteps,
-                        ProgressTotal = o.Chains * o.TotalSteps,
-                    };
-                    using var g = Seeding.Generator(Seeding.Derive(o.Seed, c), dev);
-                    var r = engine.Run(g);
-                    losses[c] = r.Losses[0];
-                    mala[c] = r.MalaPerChain?[0] ?? double.NaN;
-                    steps += r.Steps; seconds += r.Seconds;
+                    target.Reset();
+                    var (llc, m, run) = Run(target, X, Y, o, initLoss, obs, null, Seeding.Derive(o.Seed, c), c, c * o.TotalSteps, o.Chains * o.TotalSteps);
+                    losses[c] = llc.Losses[0];
+                    mala[c] = m?.PerChain[0] ?? double.NaN;
+                    anyMala |= m is not null;
+                    steps += run.Steps; seconds += run.Seconds;
                 }
             }
             finally { foreach (var ob in obs) ob.OnFinish(); }
             total.Stop();
-            var run = new SgmcmcEngine.Output(losses, o.ComputeMala && o.Sampler == SamplerKind.Sgld && o.BoundingBox is null ? mala : null, steps, seconds);
-            var names = named.Where((_, i) => moving[i]).Select(p => p.name).ToList();
-            return Assemble(run, initLoss, nb, n, D, names, loss, false, o, total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
+            return Assemble(losses, anyMala ? mala : null, steps, seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames, loss, false, o,
+                total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
         }
         finally
         {
-            using (no_grad()) for (int i = 0; i < leaves.Count; i++) leaves[i].copy_(centers[i]);
+            target.Reset();
             module.train(wasTraining);
         }
     }
@@ -332,52 +265,27 @@ public static class Llc
         return result;
     }
 
-    static Tensor ChunkedLoss(IFunctionalNet net, IReadOnlyList<Tensor> parameters, Tensor x, Tensor y, LossKind loss, long chunk = 16384)
+    static LlcResult Assemble(double[][] drawLosses, double[]? malaPerChain, long steps, double seconds, double initLoss, double nb, long n, long d,
+        IReadOnlyList<string> names, LossKind loss, bool vectorized, SgldOptions o, double elapsed, double initSeconds)
     {
-        long n = x.shape[0];
-        Tensor? sum = null;
-        for (long s = 0; s < n; s += chunk)
-        {
-            long len = Math.Min(chunk, n - s);
-            var l = SamplingLosses.PerChain(loss, net.Forward(parameters, x.narrow(0, s, len)), y.narrow(0, s, len)).mul(len);
-            sum = sum is null ? l : sum.add_(l);
-        }
-        return sum!.div_(n);
-    }
-
-    static double ChunkedModuleLoss(nn.Module<Tensor, Tensor> module, Tensor x, Tensor y, LossKind loss, long chunk = 16384)
-    {
-        long n = x.shape[0];
-        double s = 0;
-        for (long i = 0; i < n; i += chunk)
-        {
-            long len = Math.Min(chunk, n - i);
-            using var l = SamplingLosses.PerChain(loss, module.call(x.narrow(0, i, len)).unsqueeze(0), y.narrow(0, i, len));
-            s += l.cpu().item<float>() * len;
-        }
-        return s / n;
-    }
-
-    static LlcResult Assemble(SgmcmcEngine.Output run, double initLoss, double nb, long n, long d, IReadOnlyList<string> names,
-        LossKind loss, bool vectorized, SgldOptions o, double elapsed, double initSeconds)
-    {
-        var llcTrace = run.Losses.Select(c => c.Select(v => nb * (v - initLoss)).ToArray()).ToArray();
+        var llcTrace = drawLosses.Select(c => c.Select(v => nb * (v - initLoss)).ToArray()).ToArray();
         var perChain = llcTrace.Select(c => c.Average()).ToArray();
         double mean = perChain.Average();
         double std = perChain.Length > 1 ? Math.Sqrt(perChain.Sum(v => (v - mean) * (v - mean)) / (perChain.Length - 1)) : 0;
         double rhat = ChainDiagnostics.SplitRHat(llcTrace);
         double ess = ChainDiagnostics.Ess(llcTrace);
-        double below = ChainDiagnostics.FractionBelow(run.Losses, initLoss);
-        double? mala = run.MalaPerChain is { } mp && mp.Any(double.IsFinite) ? mp.Where(double.IsFinite).Average() : null;
+        double below = ChainDiagnostics.FractionBelow(drawLosses, initLoss);
+        double? mala = malaPerChain is { } mp && mp.Any(double.IsFinite) ? mp.Where(double.IsFinite).Average() : null;
         var warnings = new List<string>();
-        if (double.IsFinite(rhat) && rhat > 1.1) warnings.Add($"Chains disagree (split-R̂ = {rhat:F2} > 1.1): run more draws or burn-in, or lower ε.");
-        double belowLimit = o.BatchSize is null || o.BatchSize >= n ? 0.2 : 0.45;
-        if (below > belowLimit)
+        if (!DiagnosticThresholds.RHatOk(rhat))
+            warnings.Add($"Chains disagree (split-R̂ = {rhat:F2} > {DiagnosticThresholds.MaxRHat}): run more draws or burn-in, or lower ε.");
+        if (below > DiagnosticThresholds.MaxFractionBelowInitLoss(o.BatchSize, n))
             warnings.Add($"{below:P0} of draws have a loss below L(w*): w* is not a local minimum (still training?) and λ̂ is biased low. Train longer, or use a larger localization γ.");
         if (mean < 0) warnings.Add("λ̂ is negative: w* is not a local minimum of the loss; the LLC is undefined there.");
-        if (mala is { } ma && ma < 0.9) warnings.Add($"MALA acceptance {ma:F2} < 0.9: ε = {o.Lr:G3} is large enough to bias λ̂; try ε/2 and compare.");
+        if (!DiagnosticThresholds.MalaOk(mala))
+            warnings.Add($"MALA acceptance {mala:F2} < {DiagnosticThresholds.MinMalaAcceptance}: ε = {o.Lr:G3} is large enough to bias λ̂; try ε/2 and compare.");
         var diag = new LlcDiagnostics(rhat, ess, below, mala, warnings);
-        var timings = new LlcTimings(initSeconds, run.Seconds, run.Seconds > 0 ? run.Steps / run.Seconds : double.NaN);
-        return new LlcResult(mean, std, perChain, llcTrace, run.Losses, initLoss, nb, n, d, names, loss, vectorized, o, diag, elapsed, timings);
+        var timings = new LlcTimings(initSeconds, seconds, seconds > 0 ? steps / seconds : double.NaN);
+        return new LlcResult(mean, std, perChain, llcTrace, drawLosses, initLoss, nb, n, d, names, loss, vectorized, o, diag, elapsed, timings);
     }
 }

@@ -99,7 +99,7 @@ public sealed record SgldOptions
     /// <summary>SGNHT: diffusion factor A, also the thermostat's initial value (devinterp: 0.01).</summary>
     public double DiffusionFactor { get; init; } = 0.01;
 
-    /// <summary>Compute the MALA acceptance-rate diagnostic (SGLD only; costs a copy of the parameters per draw).</summary>
+    /// <summary>Compute the MALA acceptance-rate diagnostic (<see cref="MalaObserver"/>, every update rule; costs a copy of the parameters per draw).</summary>
     public bool ComputeMala { get; init; } = true;
 
     /// <summary>

@@ -22,7 +22,7 @@ public class CalibrationSweepTests
         Assert.False(sweep.Acceptable(lrs[2], 1));
         Assert.False(sweep.Acceptable(lrs[0], 1));   // smallest ε: no flatness evidence
         Assert.True(sweep.Cell("linear", lrs[1], 1)!.Mala >= 0.9);
-        Assert.Equal((lrs[1], 1.0), sweep.Recommended);
+        Assert.Equal(new CalibrationSetting(lrs[1], 1.0, nb), sweep.Recommended);
         var rows = CalibrationSweep.ToRows(sweep, "cal", "m").ToList();
         Assert.Contains(rows, r => r.Metric == "mala_acceptance" && r.Model == "m/linear");
         Assert.Equal(3, rows.Count(r => r.Metric == "diverged"));
@@ -40,9 +40,10 @@ public class LocalizationSensitivityTests
         double nb = SgldOptions.DefaultNBeta(n);
         using var a = LinearTruth.Regular(4, 3, n, seed: 5);
         using var b = LinearTruth.Regular(6, 3, n, seed: 6);
-        var lrs = new[] { 0.0125 / nb, 0.025 / nb };
+        var lrs = new[] { 0.025 / nb, 0.05 / nb };
         var gammas = new[] { 1.0, 10.0, 20 * nb };
-        var o = new SgldOptions { Chains = 4, Draws = 1500, BurnIn = 300, Seed = 3 };
+        // Burn-in of several relaxation times 2/(εnβh) at the smaller ε: the rule requires agreeing chains (split-R̂ ≤ 1.1).
+        var o = new SgldOptions { Chains = 4, Draws = 3000, BurnIn = 1000, Seed = 3 };
         var sa = CalibrationSweep.Run(a.Model, a.X, a.Y, lrs, gammas, o, name: "small");
         var sb = CalibrationSweep.Run(b.Model, b.X, b.Y, lrs, gammas, o, name: "large");
         var both = new SweepResult(sa.Cells.Concat(sb.Cells).ToList(), null, CalibrationSweep.RuleText);
@@ -50,7 +51,7 @@ public class LocalizationSensitivityTests
         Assert.Equal(3, s.Points.Count);
         foreach (var p in s.Points.Take(2))
         {
-            Assert.True(p.PassesRule, $"γ = {p.Localization}: expected the rule to accept ε = {p.Lr}");
+            Assert.True(p.PassesRule, $"γ = {p.Localization}: expected the rule to accept ε = {p.Lr}; cells: " + string.Join(" | ", both.Cells.Select(c => $"{c.Model} ε {c.Lr:G3} γ {c.Localization:G3} λ̂ {c.Llc:F2}±{c.Std:F2} MALA {c.Mala:F3} below {c.FractionBelow:F3} R̂ {c.RHat:F3} stable {c.Stable}")));
             Assert.Equal(lrs[1], p.Lr);
             Assert.True(Math.Abs(p.Delta - 3) <= Math.Max(0.6, 3 * p.DeltaStandardError), $"γ = {p.Localization}: Δ = {p.Delta} ± {p.DeltaStandardError}, expected 3; {s}");
             Assert.InRange(p.LlcA, 7.5 * 0.85, 7.5 * 1.15);

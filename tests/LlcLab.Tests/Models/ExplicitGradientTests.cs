@@ -19,7 +19,7 @@ public class ExplicitGradientTests
     public void Matches_autograd(string spec, string lossName)
     {
         const int C = 3, B = 11;
-        var loss = SamplingLosses.From(lossName);
+        var loss = Losses.Parse(lossName);
         var g = LlcLab.Runtime.Seeding.Generator(4);
         var nets = Enumerable.Range(0, C).Select(s => Network.Create(spec, seed: s + 1, device: CPU)).ToList();
         var f = (IExplicitGradient)nets[0].Functional;
@@ -33,7 +33,7 @@ public class ExplicitGradientTests
             return (st.dim() == 3 ? st.transpose(1, 2).contiguous().transpose(1, 2) : st.clone()).requires_grad_(true);
         }).ToList();
 
-        var reference = SamplingLosses.PerChain(loss, f.Forward(ps, x), y);
+        var reference = Losses.Compute(loss, f.Forward(ps, x), y);
         var expected = autograd.grad([reference.sum()], ps);
         var got = ps.Select(p => zeros_like(p)).ToList();
         var lossOut = f.LossAndGradient(ps, x, y, loss, got.Cast<Tensor?>().ToList());
@@ -57,7 +57,7 @@ public class ExplicitGradientTests
         var ps = net.ParameterTensors().Select(p => p.detach().unsqueeze(0).clone().requires_grad_(true)).ToList();
         var x = randn(9, 5);
         var y = randint(0, 2, [9]);
-        var expected = autograd.grad([SamplingLosses.PerChain(LossKind.CrossEntropy, f.Forward(ps, x), y).sum()], ps);
+        var expected = autograd.grad([Losses.Compute(LossKind.CrossEntropy, f.Forward(ps, x), y).sum()], ps);
         var slots = ps.Select((p, i) => i == 2 ? zeros_like(p) : null).ToList();
         f.LossAndGradient(ps, x, y, LossKind.CrossEntropy, slots);
         Assert.True(allclose(slots[2]!, expected[2], rtol: 1e-5, atol: 1e-7));
@@ -103,7 +103,7 @@ public class ExplicitGradientThroughInsertsTests
         var ps = twice.ParameterTensors().Select(p => p.detach().unsqueeze(0).repeat([2, .. Enumerable.Repeat(1L, (int)p.dim())]).requires_grad_(true)).ToList();
         var x = randn([7, 6], generator: g);
         var y = randint(0, 3, [7], generator: g);
-        var reference = SamplingLosses.PerChain(LossKind.CrossEntropy, f.Forward(ps, x), y);
+        var reference = Losses.Compute(LossKind.CrossEntropy, f.Forward(ps, x), y);
         var expected = autograd.grad([reference.sum()], ps);
         var got = ps.Select(p => zeros_like(p)).ToList();
         var lossOut = f.LossAndGradient(ps, x, y, LossKind.CrossEntropy, got.Cast<Tensor?>().ToList());

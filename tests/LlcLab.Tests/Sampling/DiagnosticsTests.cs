@@ -78,7 +78,8 @@ public class DiagnosticsTests
     {
         using var p = LinearTruth.Regular(4, 3, 1000, seed: 7, CPU);
         var r = Llc.Estimate(p.Model, p.X, p.Y, new SgldOptions { Sampler = kind, Draws = 1500, BurnIn = 500, Chains = 4, Seed = 2 });
-        Assert.Null(r.Diagnostics.MalaAcceptance);
+        Assert.NotNull(r.Diagnostics.MalaAcceptance);   // MALA is an observer: every update rule is scored
+        Assert.InRange(r.Diagnostics.MalaAcceptance!.Value, 0, 1);
         Assert.InRange(r.Mean, p.TrueLlc * 0.5, p.TrueLlc * 1.5);
     }
 }

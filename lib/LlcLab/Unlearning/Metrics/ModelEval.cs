@@ -1,6 +1,5 @@
 using LlcLab.Models;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace LlcLab.Unlearning;
 
@@ -9,7 +8,7 @@ internal static class ModelEval
 {
     const long Chunk = 8192;
 
-    /// <summary>Per-sample cross-entropy losses ℓ(f(x_i), y_i), float64 on the CPU.</summary>
+    /// <summary>Per-sample cross-entropy losses ℓ(f(x_i), y_i) (the shared <see cref="Losses.PerSample"/>), float64 on the CPU.</summary>
     public static double[] PerSampleLoss(Network net, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
@@ -18,12 +17,12 @@ internal static class ModelEval
         {
             long n = Math.Min(Chunk, x.shape[0] - i);
             var logits = net.Forward(x.narrow(0, i, n));
-            parts.Add(cross_entropy(logits, y.narrow(0, i, n).to(logits.device), reduction: TorchSharp.torch.nn.Reduction.None));
+            parts.Add(Losses.PerSample(LossKind.CrossEntropy, logits, y.narrow(0, i, n).to(logits.device)));
         }
         return cat(parts).to(float64).cpu().data<double>().ToArray();
     }
 
-    /// <summary>Fraction of rows whose arg-max prediction equals the label (the shared <see cref="Evaluate.Accuracy"/>).</summary>
+    /// <summary>Fraction of rows whose arg-max prediction equals the label (the shared <see cref="Evaluate.Accuracy(Network, Tensor, Tensor, int)"/>).</summary>
     public static double Accuracy(Network net, Tensor x, Tensor y) =>
-        x.shape[0] == 0 ? double.NaN : Evaluate.Accuracy(net, new Data.Dataset(x, y));
+        Evaluate.Accuracy(net, x, y);
 }

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using LlcLab.Models;
+using LlcLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlcLab.Sampling;
+
+/// <summary>How long a run took.</summary>
+public sealed record SgmcmcSummary(long Steps, double Seconds)
+{
+    /// <summary>Steps per second of the sampling loop.</summary>
+    public double StepsPerSecond => Seconds > 0 ? Steps / Seconds : double.NaN;
+}
+
+/// <summary>
+/// The SG-MCMC engine: samples the localized tempered posterior of <see cref="SgmcmcOptions"/> around w* with an update
+/// rule (<see cref="ISgmcmcUpdate"/>) and reports to observers (<see cref="ISgmcmcObserver"/>). Per step t:
+/// <list type="number">
+/// <item>a minibatch (without replacement, reshuffled from the run's generator when exhausted; full batch by default);</item>
+/// <item>one forward/backward for all chains: per-chain losses L_B(w_t) <c>[C]</c> and each chain's gradient;</item>
+/// <item>at draw steps (and, for observers that ask, the step after a draw) observers see the state — device tensors only;</item>
+/// <item>the update moves the weights in place (then the optional bounding box clamps them);</item>
+/// <item>every <see cref="SgmcmcOptions.CheckInterval"/> steps: observers' <see cref="ISgmcmcObserver.OnBlock"/> and the
+///   divergence check — the only host synchronisation of the loop.</item>
+/// </list>
+/// Same target, data, options and seed → identical draws.
+/// </summary>
+public static class Sgmcmc
+{
+    /// <summary>Runs <paramref name="update"/> on <paramref name="target"/> with data (x, y) and reports to <paramref name="observers"/>.</summary>
+    public static SgmcmcSummary Sample(SgmcmcTarget target, Tensor x, Tensor y, ISgmcmcUpdate update,
+        IReadOnlyList<ISgmcmcObserver> observers, SgmcmcOptions options)
+    {
+        TorchRuntime.Initialize();
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(options);
+        observers ??= [];
+        options.Validate();
+        var o = options;
+        var dev = target.Device;
+        using var outer = NewDisposeScope();
+        var X = x.to(dev);
+        var Y = Losses.Prepare(target.LossKind, y.to(dev));
+        long n = X.shape[0], T = o.TotalSteps;
+        if (Y.shape[0] != n) throw new ArgumentException($"x has {n} rows but y has {Y.shape[0]}; they must match.");
+        long B = Math.Min(o.BatchSize ?? n, n);
+        var state = new SgmcmcState(target, o, update);
+        using var gen = Seeding.Generator(o.Seed, dev);
+        using (no_grad()) update.Initialize(state, gen);
+        var obs = observers.ToArray();
+        bool anyAfterDraw = obs.Any(ob => ob.ObservesStepAfterDraw);
+        using Scalar? box = o.BoundingBox is { } b ? b.ToScalar() : null;
+        Tensor? perm = null;
+        long permPos = n;
+        int drawsAtLastBlock = 0;
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            foreach (var ob in obs) ob.OnStart(state);
+            for (long t = 0; t < T; t++)
+            {
+                using var scope = NewDisposeScope();
+                Tensor xb = X, yb = Y;
+                if (B < n)
+                {
+                    if (permPos + B > n)
+                    {
+                        perm?.Dispose();
+                        perm = randperm(n, generator: gen, device: dev).MoveToOuterDisposeScope();
+                        permPos = 0;
+                    }
+                    var idx = perm!.narrow(0, permPos, B);
+                    permPos += B;
+                    xb = X.index_select(0, idx);
+                    yb = Y.index_select(0, idx);
+                }
+                var (loss, grads) = target.LossAndGradient(xb, yb);
+                using var ng = no_grad();
+                state.Step = t;
+                state.Draw = o.DrawAt(t);
+                state.Loss = loss;
+                state.Gradients = grads;
+                if (obs.Length > 0)
+                {
+                    bool afterDraw = anyAfterDraw && t > 0 && o.DrawAt(t - 1) >= 0;
+                    for (int i = 0; i < obs.Length; i++)
+                        if (state.IsDraw || (afterDraw && obs[i].ObservesStepAfterDraw)) obs[i].OnStep(state);
+                }
+                update.Step(state, gen);
+                if (box is not null)
+                    for (int i = 0; i < target.Leaves.Count; i++)
+                    {
+                        var w = target.Leaves[i];
+                        var c = target.Centers[i];
+                        w.copy_(minimum(maximum(w, c.sub(box)), c.add(box)));
+                    }
+                long done = t + 1;
+                if (done % o.CheckInterval == 0 || done == T)
+                {
+                    var block = new SgmcmcBlock(done, T, drawsAtLastBlock, o.DrawsBefore(done));
+                    for (int i = 0; i < obs.Length; i++) obs[i].OnBlock(state, block);
+                    CheckFinite(loss, o, t, update.StepSize);
+                    drawsAtLastBlock = block.DrawsDone;
+                }
+            }
+        }
+        finally
+        {
+            sw.Stop();
+            perm?.Dispose();
+            foreach (var ob in obs) ob.OnFinish(state);
+        }
+        return new SgmcmcSummary(T, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Host check of the current per-chain loss: NaN/∞ or above <see cref="SgmcmcOptions.LossLimit"/> stops the run.</summary>
+    static void CheckFinite(Tensor loss, SgmcmcOptions o, long step, double lr)
+    {
+        float[] v = loss.cpu().data<float>().ToArray();
+        for (int c = 0; c < v.Length; c++)
+        {
+            if (float.IsFinite(v[c]) && v[c] <= o.LossLimit) continue;
+            int draw = o.DrawAt(step) >= 0 ? o.DrawAt(step) : step >= o.BurnIn ? o.DrawsBefore(step + 1) - 1 : -1;
+            throw new SamplerDivergedException(c, draw, step, v[c], lr,
+                float.IsFinite(v[c]) ? $"the minibatch loss exceeded the divergence limit {o.LossLimit:G4}" : "the loss became NaN/∞");
+        }
+    }
+}
