@@ -83,10 +83,13 @@ public class VocabularyTests
         var m = TrainedDigitsModel(dir);
         var run = dir.File("run");
         var dll = Path.Combine(AppContext.BaseDirectory, "LlcLab.Cli.dll");
-        var psi = new ProcessStartInfo("dotnet")
+        // Started through python3, which resets SIGINT to its default before exec'ing dotnet: a test host that was itself
+        // started in the background by a non-interactive shell passes SIGINT down as ignored, and Ctrl-C would never arrive.
+        var psi = new ProcessStartInfo("python3")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            ArgumentList = { dll, "unlearn", "--method", "neggrad", "--model", m, "--forget", "class:3", "--steps", "400", "--checkpoint-every", "1",
+            ArgumentList = { "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp('dotnet', ['dotnet'] + sys.argv[1:])",
+                dll, "unlearn", "--method", "neggrad", "--model", m, "--forget", "class:3", "--steps", "400", "--checkpoint-every", "1",
                 "--relearn", "--out", run, "--device", "cpu" },
         };
         using var p = Process.Start(psi)!;
