@@ -159,11 +159,15 @@ public sealed class KernelConnection : IDisposable
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
     }
 
-    /// <summary>Ends the kernel: closes its input, waits a moment, then kills it.</summary>
+    /// <summary>
+    /// Ends the kernel: kills the whole process tree while its root (<c>dotnet tool run</c>) is still alive. Closing
+    /// stdin first would let the root exit and orphan the kernel process it started, which then lives on.
+    /// </summary>
     public void Dispose()
     {
+        Kill();
         try { process.StandardInput.Close(); } catch (IOException) { }
-        if (!process.WaitForExit(2000)) Kill();
+        process.WaitForExit(5000);
         try { reader.Wait(2000); } catch (AggregateException) { }
         process.Dispose();
     }
