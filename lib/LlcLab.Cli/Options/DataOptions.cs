@@ -61,9 +61,9 @@ public sealed class DataOptions
     }
 
     public readonly Option<string?> Labels = new("--labels") { Description = "Labels/targets .npy when --data is an X .npy file (int labels [n], or float targets)." };
-    public readonly Option<long?> DataSeed = new("--data-seed") { Description = "Seed of generated data (synthetic, planted; digits' planted mark). Default 0." };
+    public readonly Option<long?> DataSeed = new("--data-seed") { Description = "Seed of generated data (synthetic, planted; the planted mark of digits and fashion-mnist). Default 0." };
     public readonly Option<long?> SplitSeed = new("--split-seed") { Description = "Seed of the stratified train/test split (the same in every verb). Default 0." };
-    public readonly Option<double?> TestFraction = new("--test-fraction") { Description = $"Held-out fraction of the split, in (0, 1). Default {DefaultTestFraction}." };
+    public readonly Option<double?> TestFraction = new("--test-fraction") { Description = $"Held-out fraction of the split, in (0, 1). Default {DefaultTestFraction}. Not for fashion-mnist (official split)." };
 
     public void AddTo(Command command)
     {
@@ -92,6 +92,9 @@ public sealed class DataOptions
         data ??= DefaultData;
         long dataSeed = r.GetValue(DataSeed) ?? ParseLong(Recorded(DataChoice.DataSeedKey)) ?? 0;
         long splitSeed = r.GetValue(SplitSeed) ?? ParseLong(Recorded(DataChoice.SplitSeedKey)) ?? 0;
+        if (r.GetValue(TestFraction) is not null && BuiltinData.HasOfficialSplit(data))
+            throw new ArgumentException($"--test-fraction does not apply to --data {data.Trim()}: it has an official train/test split " +
+                "(use fashion-mnist:N for a smaller, stratified subset). Drop --test-fraction.");
         double fraction = r.GetValue(TestFraction) ?? ParseDouble(Recorded(DataChoice.TestFractionKey)) ?? DefaultTestFraction;
         Check.InRange("--test-fraction", fraction, 0, 1, loOpen: true, hiOpen: true);
         var choice = new DataChoice(data.Trim(), labels, dataSeed, splitSeed, fraction);
@@ -128,9 +131,20 @@ public sealed class DataOptions
     /// <summary>Loads the data, checks it (<see cref="DataChecks.Table"/>) and splits it.</summary>
     public static LoadedData Load(DataChoice c)
     {
-        var full = BuiltinData.TryLoad(c.Data, c.DataSeed) ?? LoadFile(c);
-        DataChecks.Table(full, c);
-        var (train, test) = full.Split(c.TestFraction, Seeding.Derive(c.SplitSeed, 1));
+        Dataset full, train, test;
+        if (BuiltinData.TryLoadSplit(c.Data, c.DataSeed, c.SplitSeed) is { } official)
+        {
+            // The published split (Fashion-MNIST): train and test are the official rows, whatever --test-fraction says.
+            (train, test) = official;
+            full = train.Append(test, c.Data);
+            DataChecks.Table(full, c);
+        }
+        else
+        {
+            full = BuiltinData.TryLoad(c.Data, c.DataSeed) ?? LoadFile(c);
+            DataChecks.Table(full, c);
+            (train, test) = full.Split(c.TestFraction, Seeding.Derive(c.SplitSeed, 1));
+        }
         if (train.Count < 2)
             throw new ArgumentException($"--data {c.Data}: the train split has {train.Count} row(s) ({full.Count} rows, --test-fraction {Check.Show(c.TestFraction)}); it needs at least 2.");
         return new LoadedData(c, full, train, test);

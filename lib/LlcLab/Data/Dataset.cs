@@ -137,6 +137,21 @@ public sealed partial record Dataset
         return (Subset(mask.cpu(), Name + "/forget"), Subset(mask.logical_not().cpu(), Name + "/retain"));
     }
 
+    /// <summary>
+    /// The examples of this set followed by those of <paramref name="other"/> (e.g. an official train and test split joined
+    /// into the whole set). Both must have the same input shape, label dtype and concept names.
+    /// </summary>
+    public Dataset Append(Dataset other, string? name = null)
+    {
+        if (!InputShape.SequenceEqual(other.InputShape) || X.dtype != other.X.dtype || Y.dtype != other.Y.dtype)
+            throw new ArgumentException($"Cannot append '{other.Name}' to '{Name}': X [{string.Join(",", other.InputShape)}] {other.X.dtype}, Y {other.Y.dtype} " +
+                $"against X [{string.Join(",", InputShape)}] {X.dtype}, Y {Y.dtype}.");
+        if (!Concepts.Keys.Order().SequenceEqual(other.Concepts.Keys.Order()))
+            throw new ArgumentException($"Cannot append '{other.Name}' to '{Name}': concepts [{string.Join(", ", other.ConceptNames)}] against [{string.Join(", ", ConceptNames)}].");
+        return new Dataset(cat([X, other.X]), cat([Y, other.Y]),
+            Concepts.ToDictionary(kv => kv.Key, kv => cat([kv.Value, other.Concepts[kv.Key]])), name ?? Name);
+    }
+
     /// <summary>A copy on <paramref name="device"/>.</summary>
     public Dataset To(Device device) =>
         new(X.to(device), Y.to(device), Concepts.ToDictionary(kv => kv.Key, kv => kv.Value.to(device)), Name);
