@@ -27,6 +27,10 @@ public static class ChartStyle
     /// above it they would overlap, so they move to the hover text.</summary>
     public const int MaxPrintedLabels = 8;
 
+    /// <summary>Printed labels need every pair of labelled points at least this far apart on one axis (fraction of the axis
+    /// range); closer points would print overlapping text, so their labels go to the hover text.</summary>
+    public const double MinLabelSeparation = 0.12;
+
     /// <summary>Colour of estimates that failed validity (hollow markers, outline bars).</summary>
     public const string InvalidColor = "#8c8c8c";
 

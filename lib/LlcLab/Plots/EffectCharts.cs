@@ -58,8 +58,8 @@ public static class EffectCharts
     internal static GenericChart Draw(Series[] s, bool lines, string title, string xTitle, string yTitle, bool logX, bool zeroLine, string? errorNote,
         IEnumerable<GenericChart>? extra = null, bool hoverOnlyLabels = false)
     {
-        int labelled = s.Where(q => q.Labels is not null).Sum(q => q.Y.Count);
-        var style = new PointTraces.Style(lines, !hoverOnlyLabels && PointTraces.Sparse(labelled), xTitle, yTitle);
+        var labelled = s.Where(q => q.Labels is not null).SelectMany(q => q.X.Zip(q.Y)).ToList();
+        var style = new PointTraces.Style(lines, !hoverOnlyLabels && PointTraces.Sparse(labelled, logX), xTitle, yTitle);
         var legend = new PointTraces.InvalidLegend();
         var charts = new List<GenericChart>();
         if (zeroLine)

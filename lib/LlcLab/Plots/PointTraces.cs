@@ -27,6 +27,26 @@ internal static class PointTraces
     /// <summary>Whether a chart with these many labelled points may print them (few enough not to overlap).</summary>
     internal static bool Sparse(int labelledPoints) => labelledPoints > 0 && labelledPoints <= ChartStyle.MaxPrintedLabels;
 
+    /// <summary>
+    /// Whether labels at these points may be printed: few enough (<see cref="Sparse(int)"/>) and no two closer than
+    /// <see cref="ChartStyle.MinLabelSeparation"/> of the plot in axis-normalised coordinates (x and y each scaled to [0, 1],
+    /// log-scaled first when <paramref name="logX"/>), where printed labels would overlap.
+    /// </summary>
+    internal static bool Sparse(IReadOnlyList<(double X, double Y)> points, bool logX)
+    {
+        if (!Sparse(points.Count)) return false;
+        var p = points.Where(q => double.IsFinite(q.X) && double.IsFinite(q.Y) && (!logX || q.X > 0))
+            .Select(q => (X: logX ? Math.Log10(q.X) : q.X, q.Y)).ToArray();
+        if (p.Length < 2) return true;
+        double Range(IEnumerable<double> v) { var a = v.ToArray(); var r = a.Max() - a.Min(); return r > 0 ? r : 1; }
+        double rx = Range(p.Select(q => q.X)), ry = Range(p.Select(q => q.Y));
+        for (int i = 0; i < p.Length; i++)
+            for (int j = i + 1; j < p.Length; j++)
+                if (Math.Abs(p[i].X - p[j].X) / rx < ChartStyle.MinLabelSeparation && Math.Abs(p[i].Y - p[j].Y) / ry < ChartStyle.MinLabelSeparation)
+                    return false;
+        return true;
+    }
+
     /// <summary>The traces of one series (one for its valid points, one for its invalid points if any).</summary>
     internal static IEnumerable<GenericChart> Draw(string name, IReadOnlyList<object> x, IReadOnlyList<double> y, IReadOnlyList<double>? error,
         IReadOnlyList<string>? labels, IReadOnlyList<bool>? valid, string color, Style style, InvalidLegend legend)

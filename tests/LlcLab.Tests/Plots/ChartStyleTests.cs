@@ -175,6 +175,9 @@ public class ChartStyleTests
         Assert.Contains("parameters", crowded.GetProperty("hovertemplate").GetString());
         var sparse = Traces(EffectCharts.Scatter(new[] { Labelled(3) }, "t", "x", "y"))[0];
         Assert.Equal("markers+text", sparse.GetProperty("mode").GetString());
+        // Few points, but two nearly on top of each other (notebook 01's ground truth: λ = 7.5 twice): hover only.
+        var close = new Series("s", new[] { 4.0, 7.5, 7.5, 8.0 }, new[] { 3.4, 7.7, 7.4, 7.6 }, Labels: new[] { "a", "b", "c", "d" });
+        Assert.Equal("markers", Traces(EffectCharts.Scatter(new[] { close }, "t", "x", "y"))[0].GetProperty("mode").GetString());
     }
 
     [Fact]
