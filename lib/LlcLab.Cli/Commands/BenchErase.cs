@@ -1,14 +1,23 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using LlcLab.Erasure;
+using LlcLab.IO;
 using LlcLab.Runtime;
 using static TorchSharp.torch;
 
 namespace LlcLab.Cli.Commands;
 
 /// <summary>
-/// <c>llclab bench erase</c>: streaming LEACE fit throughput (rows/s) against the bare float64 XᵀX on the same batches.
-/// The fit's floor is one n·d² GEMM for Σ_XX (2nd² flops) plus an eigh and an SVD of d×d; the ratio shows the overhead.
+/// <c>llclab bench erase</c>: the whole <c>llclab erase --method leace</c> process on an n × d float32 <c>.npy</c> (written to
+/// <c>--dir</c>, deleted afterwards) against the float64 NumPy reference <c>Bench/erase_reference.py</c> (LEACE fit + apply,
+/// run as a subprocess when python3 with numpy is found), measured in one run: wall and CPU time of each process and
+/// their ratio, agreement of the two outputs, and peak resident memory of the erase against
+/// 2 × (one chunk + the d² statistics) above a baseline run on 256 rows. CPU times and peak RSS come from
+/// <c>getrusage(RUSAGE_CHILDREN)</c>, so they are exact per child and robust to other load on the machine.
+/// Rerun the reference by hand: <c>python3 lib/LlcLab.Cli/Bench/erase_reference.py X.npy Z.npy OUT.npy</c>.
 /// </summary>
 public sealed class BenchErase : IBenchmark
 {
@@ -17,90 +26,152 @@ public sealed class BenchErase : IBenchmark
         var n = new Option<long>("--n") { Description = "Rows.", DefaultValueFactory = _ => 100_000 };
         var d = new Option<long>("--d") { Description = "Features.", DefaultValueFactory = _ => 512 };
         var k = new Option<int>("--k") { Description = "Classes.", DefaultValueFactory = _ => 2 };
-        var batch = new Option<long>("--batch") { Description = "Rows per streaming update.", DefaultValueFactory = _ => 10_000 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (the median is reported).", DefaultValueFactory = _ => 3 };
-        var dtype = new Option<string>("--dtype") { Description = "Input dtype: float64 or float32 (statistics are float64 either way).", DefaultValueFactory = _ => "float64" };
-        var cmd = new Command("erase", "LEACE streaming fit throughput vs the bare float64 XᵀX.") { n, d, k, batch, repeats, dtype };
+        var dir = new Option<string>("--dir") { Description = "Folder for the generated files (deleted afterwards).", DefaultValueFactory = _ => Path.GetTempPath() };
+        var reference = new Option<string>("--reference") { Description = "auto (run the NumPy reference if python3 + numpy exist) or skip.", DefaultValueFactory = _ => "auto" };
+        var cmd = new Command("erase", "Streaming `llclab erase` vs the float64 NumPy reference: time ratio and resident memory.") { n, d, k, dir, reference };
         return cmd.WithAction(r =>
         {
-            long rows = r.GetValue(n), dim = r.GetValue(d), b = r.GetValue(batch);
-            int classes = r.GetValue(k), reps = Math.Max(1, r.GetValue(repeats));
-            if (rows < 2 || dim < 1 || b < 1 || classes < 2) throw new ArgumentException("Need n ≥ 2, d ≥ 1, batch ≥ 1, k ≥ 2.");
-            var inType = r.GetValue(dtype) switch { "float64" => ScalarType.Float64, "float32" => ScalarType.Float32, var s => throw new ArgumentException($"Unknown --dtype '{s}'.") };
-            var device = Devices.Default;
-            Console.WriteLine($"bench erase: n = {rows:N0}, d = {dim}, k = {classes}, batch = {b:N0}, input {inType}, device {device.type}, threads {get_num_threads()}");
-
-            // Data: class means plus anisotropic noise, generated once (not timed).
-            var batches = new List<(Tensor X, Tensor Z)>();
-            using (var g = Seeding.Generator(0))
-            {
-                using var means = randn([classes, dim], dtype: ScalarType.Float64, generator: g);
-                using var scales = logspace(-1, 1, dim, dtype: ScalarType.Float64);
-                for (long s = 0; s < rows; s += b)
-                {
-                    long m = Math.Min(b, rows - s);
-                    using var scope = NewDisposeScope();
-                    var z = randint(0, classes, [m], dtype: ScalarType.Int64, generator: g);
-                    var x = randn([m, dim], dtype: ScalarType.Float64, generator: g) * scales + means.index_select(0, z);
-                    batches.Add((x.to_type(inType).to(device).DetachFromDisposeScope(), z.to(device).DetachFromDisposeScope()));
-                }
-            }
-            int zDim = classes == 2 ? 1 : classes;
-
-            var proc = Process.GetCurrentProcess();
-            double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalSeconds; }
-
-            double FitOnce(out double updateSeconds)
-            {
-                var sw = Stopwatch.StartNew();
-                using var fitter = new LeaceFitter(dim, zDim, device: device);
-                foreach (var (x, z) in batches) fitter.Update(x, z);
-                using (var m = fitter.MeanX) m.sum().item<double>(); // sync
-                updateSeconds = sw.Elapsed.TotalSeconds;
-                using var e = fitter.FitEraser();
-                using (var sum = e.Left.sum()) sum.item<double>();
-                return sw.Elapsed.TotalSeconds;
-            }
-
-            double GramOnce()
-            {
-                var sw = Stopwatch.StartNew();
-                using var acc = zeros(dim, dim, dtype: ScalarType.Float64, device: device);
-                foreach (var (x, _) in batches)
-                {
-                    using var x64 = x.to_type(ScalarType.Float64);
-                    acc.addmm_(x64.t(), x64);
-                }
-                using (var s = acc.sum()) s.item<double>();
-                return sw.Elapsed.TotalSeconds;
-            }
-
-            // Warm-up (kernel selection, allocator) on the first batch only.
-            { using var f = new LeaceFitter(dim, zDim, device: device); f.Update(batches[0].X, batches[0].Z); using var e = f.FitEraser(); }
-
-            var fits = new List<double>(); var updates = new List<double>(); var grams = new List<double>();
-            var fitCpu = new List<double>(); var gramCpu = new List<double>();
-            for (int i = 0; i < reps; i++)
-            {
-                double c0 = Cpu();
-                grams.Add(GramOnce());
-                double c1 = Cpu();
-                fits.Add(FitOnce(out var u));
-                double c2 = Cpu();
-                updates.Add(u);
-                gramCpu.Add(c1 - c0); fitCpu.Add(c2 - c1);
-            }
-            double Median(List<double> v) { var s = v.OrderBy(t => t).ToList(); return s[s.Count / 2]; }
-            double fit = Median(fits), upd = Median(updates), gram = Median(grams);
-            double flops = 2.0 * rows * dim * dim;
-            Console.WriteLine($"  bare XᵀX (float64)        : {gram,8:F3} s  {rows / gram,12:N0} rows/s  {flops / gram / 1e9,6:F1} GFLOP/s");
-            Console.WriteLine($"  LEACE streaming updates   : {upd,8:F3} s  {rows / upd,12:N0} rows/s");
-            Console.WriteLine($"  LEACE fit (updates+eraser): {fit,8:F3} s  {rows / fit,12:N0} rows/s  (eraser: eigh + SVD {fit - upd:F3} s)");
-            Console.WriteLine($"  ratio fit / XᵀX           : {fit / gram,8:F2}   (updates only: {upd / gram:F2})");
-            double fc = Median(fitCpu), gc = Median(gramCpu);
-            Console.WriteLine($"  process CPU time          : XᵀX {gc:F3} s, fit {fc:F3} s, ratio {fc / gc:F2} (robust to other load on the machine)");
-            foreach (var (x, z) in batches) { x.Dispose(); z.Dispose(); }
-            return 0;
+            long rows = r.GetValue(n), dim = r.GetValue(d);
+            int classes = r.GetValue(k);
+            if (rows < 2 || dim < 1 || classes < 2) throw new ArgumentException("Need --n ≥ 2, --d ≥ 1 and --k ≥ 2.");
+            var refMode = r.GetValue(reference)!.Trim().ToLowerInvariant();
+            if (refMode is not ("auto" or "skip")) throw new ArgumentException($"--reference must be auto or skip, not '{refMode}'.");
+            var work = Path.Combine(Path.GetFullPath(r.GetValue(dir)!), $"llclab-bench-erase-{Environment.ProcessId}");
+            Directory.CreateDirectory(work);
+            try { return Run(rows, dim, classes, work, refMode == "auto"); }
+            finally { Directory.Delete(work, recursive: true); }
         });
+    }
+
+    static int Run(long rows, long dim, int classes, string work, bool runReference)
+    {
+        string X(string name) => Path.Combine(work, name);
+        double mib = rows * dim * 4 / 1048576.0;
+        long chunkRows = Math.Max(1, StreamingErasure.DefaultChunkBytes / (dim * 4));
+        Console.WriteLine($"bench erase: n = {rows:N0}, d = {dim}, k = {classes}, float32 X of {mib:N0} MiB in {work}; chunk {chunkRows:N0} rows " +
+                          $"({StreamingErasure.DefaultChunkBytes >> 20} MiB); libtorch threads {get_num_threads()}");
+        var sw = Stopwatch.StartNew();
+        Generate(X("x.npy"), X("z.npy"), rows, dim, classes);
+        Generate(X("x_small.npy"), X("z_small.npy"), 256, dim, classes);
+        Console.WriteLine($"  generated the data in {sw.Elapsed.TotalSeconds:F1} s");
+
+        var small = RunChild(Self(), [.. SelfArgs(), "erase", "--method", "leace", "--data", X("x_small.npy"), "--concept", X("z_small.npy"), "--out", X("out_small.npy")]);
+        var ours = RunChild(Self(), [.. SelfArgs(), "erase", "--method", "leace", "--data", X("x.npy"), "--concept", X("z.npy"), "--out", X("out.npy")]);
+        Console.WriteLine($"  llclab erase (whole process)  : {ours.Wall,8:F2} s wall {ours.Cpu,8:F2} s CPU   peak RSS {ours.PeakMiB,6:N0} MiB   ({ours.FirstLine})");
+
+        string? python = runReference ? FindPython() : null;
+        if (python is null)
+            Console.WriteLine(runReference ? "  numpy reference               : unavailable (no python3 with numpy; Debian: apt-get install python3-numpy) — ratio unavailable"
+                                           : "  numpy reference               : skipped (--reference skip) — ratio unavailable");
+        else
+        {
+            var script = X("erase_reference.py");
+            using (var s = typeof(BenchErase).Assembly.GetManifestResourceStream("erase_reference.py")!)
+            using (var f = File.Create(script)) s.CopyTo(f);
+            var py = RunChild(python, [script, X("x.npy"), X("z.npy"), X("ref.npy")]);
+            Console.WriteLine($"  numpy float64 reference       : {py.Wall,8:F2} s wall {py.Cpu,8:F2} s CPU   peak RSS {py.PeakMiB,6:N0} MiB   ({python})");
+            Console.WriteLine($"  ratio reference / llclab      : {py.Wall / ours.Wall,8:F1}× wall {py.Cpu / ours.Cpu,7:F1}× CPU   (goal ≥ 10×)");
+            Console.WriteLine($"  outputs agree                 : max |llclab − numpy| = {MaxAbsDiff(X("out.npy"), X("ref.npy")):E2}");
+        }
+        // Peak RSS above a run on 256 rows of the same width (runtime, libtorch, the d×d eraser algebra): what n adds.
+        double statsMiB = 8.0 * dim * dim / 1048576, chunkMiB = StreamingErasure.DefaultChunkBytes / 1048576.0;
+        double extra = ours.PeakMiB - small.PeakMiB, bound = 2 * (chunkMiB + statsMiB);
+        Console.WriteLine($"  resident memory               : baseline (256 rows) {small.PeakMiB:N0} MiB, + {extra:N0} MiB for n = {rows:N0}; " +
+                          $"bound 2 × (chunk {chunkMiB:N0} MiB + d² statistics {statsMiB:N1} MiB) = {bound:N0} MiB {(extra <= bound ? "✓" : "✗")}");
+        return 0;
+    }
+
+    /// <summary>Class means plus anisotropic Gaussian noise (standard deviations 10^-0.5 … 10^0.5), written chunk by chunk.</summary>
+    static void Generate(string xPath, string zPath, long rows, long dim, int classes)
+    {
+        using var g = Seeding.Generator(0);
+        using var means = randn([classes, dim], dtype: ScalarType.Float32, generator: g);
+        using var scales = logspace(-0.5, 0.5, dim, dtype: ScalarType.Float32);
+        using var z = randint(0, classes, [rows], dtype: ScalarType.Int64, generator: g);
+        using var w = new NpyWriter(xPath, ScalarType.Float32, [rows, dim]);
+        long block = Math.Max(1, (16L << 20) / (4 * dim));
+        for (long s = 0; s < rows; s += block)
+        {
+            using var scope = NewDisposeScope();
+            long m = Math.Min(block, rows - s);
+            w.Write(randn([m, dim], dtype: ScalarType.Float32, generator: g) * scales + means.index_select(0, z.narrow(0, s, m)));
+        }
+        w.Commit();
+        Npy.Write(zPath, z);
+    }
+
+    static double MaxAbsDiff(string a, string b)
+    {
+        using var ra = NpyReader.Open(a);
+        using var rb = NpyReader.Open(b);
+        double max = 0;
+        ra.ForEachChunk(ra.RowsForBytes(16L << 20), (s, block) =>
+        {
+            using var other = rb.ReadRows(s, block.shape[0]);
+            using var diff = (block.to_type(ScalarType.Float64) - other.to_type(ScalarType.Float64)).abs().max();
+            max = Math.Max(max, diff.item<double>());
+        });
+        return max;
+    }
+
+    static string? FindPython()
+    {
+        foreach (var p in new[] { "python3", "/usr/bin/python3" })
+        {
+            try
+            {
+                using var proc = Process.Start(new ProcessStartInfo(p, ["-c", "import numpy"]) { RedirectStandardError = true, RedirectStandardOutput = true });
+                if (proc is null) continue;
+                proc.WaitForExit();
+                if (proc.ExitCode == 0) return p;
+            }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
+        return null;
+    }
+
+    static string Self() => Environment.ProcessPath!;
+
+    /// <summary>When running under the <c>dotnet</c> host, the CLI assembly must be its first argument.</summary>
+    static string[] SelfArgs() =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [Assembly.GetEntryAssembly()!.Location] : [];
+
+    sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine);
+
+    static ChildRun RunChild(string file, string[] args)
+    {
+        var before = Usage.Children();
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double wall = sw.Elapsed.TotalSeconds;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {p.ExitCode}: {err.Result.Trim()}");
+        var after = Usage.Children();
+        var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        if (first.Length > 90) first = first[..90] + "…";
+        return new ChildRun(wall, after.Cpu - before.Cpu, after.MaxRssKiB / 1024.0, first);
+    }
+
+    /// <summary><c>getrusage(RUSAGE_CHILDREN)</c>: CPU seconds of all waited-for children and the largest peak RSS among them.</summary>
+    static class Usage
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        struct RUsage
+        {
+            public long UtimeSec, UtimeUsec, StimeSec, StimeUsec, MaxRss;
+            public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        static extern int getrusage(int who, out RUsage usage);
+
+        public static (double Cpu, long MaxRssKiB) Children()
+        {
+            if (getrusage(-1, out var u) != 0) throw new InvalidOperationException($"getrusage failed (errno {Marshal.GetLastWin32Error()}).");
+            return (u.UtimeSec + u.UtimeUsec / 1e6 + u.StimeSec + u.StimeUsec / 1e6, u.MaxRss);
+        }
     }
 }

@@ -21,11 +21,9 @@ public sealed class UnlearnVerb : IVerb
 {
     public int Order => 40;
 
-    static readonly string[] Methods = ["retrain", "finetune", "neggrad", "graddiff", "relabel", "scrub", "salun", "leace"];
-
     public Command Build()
     {
-        var method = new Option<string>("--method") { Description = string.Join(" | ", Methods) + ".", Required = true };
+        var method = new Option<string>("--method") { Description = string.Join(" | ", ProcedureRegistry.Names) + ".", Required = true };
         var model = new ModelOptions();
         var data = new DataOptions();
         var opt = new OptimizerOptionGroup();
@@ -56,7 +54,7 @@ public sealed class UnlearnVerb : IVerb
         {
             // 1. Every flag, path and input is checked before the run folder is touched.
             var outDir = OutputPath.Folder("--out", r.GetValue(output)!);
-            var m = Check.OneOf("--method", r.GetValue(method)!, Methods);
+            var m = Check.OneOf("--method", r.GetValue(method)!, [.. ProcedureRegistry.Names]);
             Check.AtLeast("--steps", r.GetValue(steps), m == "leace" ? 1 : 0);
             Check.AtLeast("--checkpoint-every", r.GetValue(every), 1);
             Check.InRange("--mask-fraction", r.GetValue(maskFraction), 0, 1, loOpen: true);
@@ -77,19 +75,11 @@ public sealed class UnlearnVerb : IVerb
             var forgetText = r.GetValue(forget)!;
             var unlearning = ForgetSplit(loaded.Train, loaded.Test, forgetText, r.GetValue(concept));
             var options = optimizer.ApplyTo(new UnlearnOptions { Steps = r.GetValue(steps), CheckpointEvery = r.GetValue(every) });
-            IUnlearningProcedure proc = m switch
-            {
-                "retrain" => new Retrain(options),
-                "finetune" => new Finetune(options),
-                "neggrad" => new NegGrad(options),
-                "graddiff" => new GradDiff(options, r.GetValue(alpha) ?? 0.95),
-                "relabel" => new RandomRelabel(options),
-                "scrub" => new Scrub(options, Alpha: r.GetValue(alpha) ?? 0.001),
-                "salun" => new SalUn(options, r.GetValue(maskFraction)),
-                _ => unlearning.Forget.Concept is null
-                    ? throw new ArgumentException("--method leace erases a concept: give --concept NAME (e.g. parity) or --forget concept:NAME.")
-                    : new ConceptErasure(r.GetValue(layer)!, Steps: r.GetResult(steps) is null ? 10 : r.GetValue(steps)),
-            };
+            if (m == "leace" && unlearning.Forget.Concept is null)
+                throw new ArgumentException("--method leace erases a concept: give --concept NAME (e.g. parity) or --forget concept:NAME.");
+            var proc = ProcedureRegistry.Create(m, options, new ProcedureSettings(
+                Alpha: r.GetValue(alpha), MaskFraction: r.GetValue(maskFraction), Layer: r.GetValue(layer),
+                ErasureSteps: r.GetResult(steps) is null ? null : r.GetValue(steps)));
             if (m == "leace" && !mf.Net.LayerNames.Contains(r.GetValue(layer)!))
                 throw new ArgumentException($"--layer {r.GetValue(layer)} is not a hidden layer of '{mf.Net.Spec.Text}'; use one of: {string.Join(", ", mf.Net.LayerNames.Where(l => l.StartsWith('h')))}.");
             var metrics = UnlearningRun.DefaultMetrics(unlearning).ToList();

@@ -48,12 +48,15 @@ public class AffineEraser : IEraser
         InputChecks.Features(x2, "x", Dim);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x64 = x2.to_type(ScalarType.Float64);
-        var dev = x64.device;
+        // One float64 working copy, edited in place: y = x − t·((x·Rᵀ − μ·Rᵀ)·Lᵀ), the [n, r] coefficients being the only other
+        // temporary (r ≪ d), so applying costs two passes over x beyond the O(n·d·r) products.
+        var y = x2.dtype == ScalarType.Float64 ? x2.clone() : x2.to_type(ScalarType.Float64);
+        var dev = y.device;
         var l = Left.to(dev); var r = Right.to(dev); var mu = Mean.to(dev);
-        var edit = (x64 - mu).matmul(r.t()).matmul(l.t());
-        var y = strength == 1.0 ? x64 - edit : x64 - edit * strength;
-        var result = y.to_type(x.dtype);
+        var coef = y.matmul(r.t()).sub_(mu.matmul(r.t()));
+        if (strength != 1.0) coef.mul_(strength);
+        y.addmm_(coef, l.t(), beta: 1, alpha: -1);
+        var result = y.dtype == x.dtype ? y : y.to_type(x.dtype);
         if (row) result = result.squeeze(0);
         return result.MoveToOuterDisposeScope();
     }

@@ -12,8 +12,12 @@ namespace LlcLab.Erasure;
 /// <item>W = (Σ_XX^{1/2})⁺, W⁺ = Σ_XX^{1/2} (eigh, relative eigenvalue tolerance) — or W = W⁺ = I for
 /// <see cref="ErasureMethod.Orthogonal"/>;</item>
 /// <item>U = left singular vectors of W·Σ_XZ with σᵢ &gt; tol·σ_max (relative tolerance);</item>
-/// <item>r(x) = x − W⁺UUᵀW(x − μ) (Thm 4.1, eq. 5 of the paper).</item>
+/// <item>r(x) = x − W⁺UUᵀW(x − μ) (Thm 4.1, eq. 5 of the paper);</item>
+/// <item>optionally (<see cref="LeaceOptions.ConstrainCovTrace"/>) the edit is mixed with the orthogonal projection so that
+/// tr Cov(r(x)) ≤ tr Cov(x), as concept-erasure does (<see cref="CovarianceTraceConstraint"/>).</item>
 /// </list>
+/// In-memory data: <see cref="Leace.Fit(Tensor, Tensor, LeaceOptions?)"/>; data larger than memory: call <see cref="Update"/>
+/// per chunk (or <see cref="StreamingErasure"/> for <c>.npy</c> files) and then <see cref="FitEraser"/>.
 /// The result is cached until the next update and never aliases the running statistics.
 /// </summary>
 public sealed class LeaceFitter : IDisposable
@@ -60,15 +64,6 @@ public sealed class LeaceFitter : IDisposable
         _ => 1.1920928955078125e-7,
     };
 
-    /// <summary>A fitter sized for <paramref name="x"/> and <paramref name="z"/>, updated with them.</summary>
-    public static LeaceFitter Fit(Tensor x, Tensor z, LeaceOptions? options = null)
-    {
-        InputChecks.Shape(x);
-        InputChecks.SameRows(x, z);
-        var f = new LeaceFitter(x.shape[1], ConceptLabels.ColumnCount(z), options, x.device);
-        return f.Update(x, z);
-    }
-
     /// <summary>Merges a batch: x <c>[b, d]</c> float32/float64, z labels <c>[b]</c> or continuous <c>[b]</c> / <c>[b, k]</c>.</summary>
     public LeaceFitter Update(Tensor x, Tensor z)
     {
@@ -76,9 +71,11 @@ public sealed class LeaceFitter : IDisposable
         InputChecks.SameRows(x, z);
         using var scope = NewDisposeScope();
         inputEpsilon = Math.Max(inputEpsilon, MachineEpsilon(x.dtype));
-        var x64 = x.to(ScalarType.Float64, Device);
+        // float32 and float64 rows go to the moments as they are (widened block by block there, so no float64 copy of the
+        // batch is made); half precisions are widened first.
+        var xs = x.dtype is ScalarType.Float32 or ScalarType.Float64 ? x.to(Device) : x.to(ScalarType.Float64, Device);
         var z64 = ConceptLabels.Encode(z, ZDim, Device);
-        m.Update(x64, z64);
+        m.Update(xs, z64, indicator: ConceptLabels.IsCategorical(z));
         cached?.Dispose();
         cached = null;
         return this;
@@ -139,6 +136,8 @@ public sealed class LeaceFitter : IDisposable
         var uk = u[.., ..keep];
         var left = wInv.matmul(uk);
         var right = uk.t().matmul(w);
+        if (Options.ConstrainCovTrace && Options.Method == ErasureMethod.Leace && keep > 0)
+            (left, right) = CovarianceTraceConstraint.Apply(SigmaXX, left, right, uk);
         var mean = Options.Affine ? m.MeanX : zeros(d, dtype: ScalarType.Float64, device: Device);
         return new LeaceEraser(left, right, mean, sv, Options, covRank, m.N);
     }

@@ -25,14 +25,25 @@ public enum ErasureMethod
 /// <param name="MaxRank">Keep at most this many singular directions (SAL's top-r); null = all above tolerance.</param>
 /// <param name="Affine">Centre the edit on the mean (x′ = x − Q(x − μ), preserving E[x]); false gives the linear
 /// eraser x′ = x − Qx.</param>
+/// <param name="ConstrainCovTrace">concept-erasure's <c>constrain_cov_trace</c> (LEACE only): if the eraser P = I − Q would
+/// increase the total variance, tr(PΣPᵀ) &gt; tr(Σ), replace it by the mixture αP + (1 − α)(I − UUᵀ) with the orthogonal
+/// projection whose trace equals tr(Σ) (<see cref="CovarianceTraceConstraint"/>), so hidden states cannot grow when erasers
+/// are stacked in a network. Exact LEACE never raises the trace (PΣPᵀ = Σ − Σ^½UUᵀΣ^½), so this only acts in numerical edge
+/// cases. Default false here (exact LEACE, Thm 4.1); concept-erasure's default is true (<see cref="ConceptErasureDefaults"/>).</param>
 public sealed record LeaceOptions(
     ErasureMethod Method = ErasureMethod.Leace,
     Shrinkage Shrinkage = Shrinkage.None,
     double SvdRelativeTolerance = 1e-8,
     double? EigenvalueRelativeTolerance = null,
     int? MaxRank = null,
-    bool Affine = true)
+    bool Affine = true,
+    bool ConstrainCovTrace = false)
 {
+    /// <summary>Exact LEACE (Belrose et al. 2023, Thm 4.1): no shrinkage, no trace constraint.</summary>
     public static LeaceOptions Default { get; } = new();
+    /// <summary>The orthogonal ("SAL") eraser, W = I.</summary>
     public static LeaceOptions Orthogonal { get; } = new(Method: ErasureMethod.Orthogonal);
+    /// <summary>concept-erasure's <c>LeaceFitter</c> defaults: optimal linear shrinkage of Σ_XX and <c>constrain_cov_trace=True</c>.
+    /// (Its absolute <c>svd_tol=0.01</c> is not copied: the tolerance here is relative to σ_max, so it does not depend on the scale of Z.)</summary>
+    public static LeaceOptions ConceptErasureDefaults { get; } = new(Shrinkage: Shrinkage.OptimalLinear, ConstrainCovTrace: true);
 }

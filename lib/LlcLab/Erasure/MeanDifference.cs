@@ -15,7 +15,7 @@ public static class MeanDifference
         InputChecks.Features(x);
         InputChecks.SameRows(x, labels, "x", "labels");
         if (!ConceptLabels.IsCategorical(labels))
-            throw new ArgumentException("The mean-difference projection needs integer class labels; for continuous concepts use Leace.FitOrthogonal.");
+            throw new ArgumentException("The mean-difference projection needs integer class labels; for continuous concepts use Leace.Fit(x, z, LeaceOptions.Orthogonal).");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x64 = x.to_type(ScalarType.Float64);

@@ -15,16 +15,6 @@ namespace LlcLab.Erasure;
 /// </summary>
 public static class NetworkErasure
 {
-    /// <summary>Hidden activations at <paramref name="layer"/> for inputs <paramref name="x"/> (convenience for fitting).</summary>
-    public static Tensor Activations(Network net, string layer, Tensor x) => net.Activations(layer, x);
-
-    /// <summary>Fits LEACE (or the orthogonal variant) on the activations of <paramref name="net"/> at <paramref name="layer"/>.</summary>
-    public static LeaceEraser FitAtLayer(Network net, string layer, Tensor x, Tensor z, LeaceOptions? options = null)
-    {
-        using var h = net.Activations(layer, x);
-        return Leace.Fit(h, z, options);
-    }
-
     /// <summary>A new network, same architecture, whose layer after <paramref name="layer"/> applies the eraser first:
     /// W′ = W·P_t, b′ = b + W·c_t. A network without biases (<c>dln:</c>) can only absorb a purely linear eraser
     /// (fit with <c>LeaceOptions { Affine = false }</c>), otherwise use <see cref="InsertInto"/>.</summary>

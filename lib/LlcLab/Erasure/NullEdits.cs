@@ -135,7 +135,11 @@ public static class NullEdits
     {
         var o = options ?? LeaceOptions.Default;
         if (o.Method != ErasureMethod.Leace) throw new ArgumentException("Matched null edits are built for LEACE; pass LEACE options.");
-        using var fitter = LeaceFitter.Fit(x, z, o);
+        InputChecks.Shape(x);
+        InputChecks.SameRows(x, z);
+        // One fitter for LEACE and the whitened null edit (d), which reuses its whitening pair.
+        using var fitter = new LeaceFitter(x.shape[1], ConceptLabels.ColumnCount(z), o, x.device);
+        fitter.Update(x, z);
         var leace = fitter.FitEraser();
         var cpu = leace.Left.device_type == DeviceType.CPU ? null : leace.To(CPU);
         var e = (AffineEraser?)cpu ?? leace;

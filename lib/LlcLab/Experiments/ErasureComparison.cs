@@ -44,7 +44,7 @@ public sealed record ErasureOutcome(string Method, double ProbeAccuracyBefore, d
 public static class ErasureComparison
 {
     /// <summary>The erasers compared by default (those this build provides).</summary>
-    public static IReadOnlyList<string> Methods => ErasureMethods.Available;
+    public static IReadOnlyList<string> Methods => EraserRegistry.Names;
 
     /// <summary>
     /// Anisotropic Gaussian data with a binary concept: x = A·g + (2z − 1)·δ·u with g ~ N(0, I), A a random matrix
@@ -88,7 +88,7 @@ public static class ErasureComparison
         foreach (var m in methods)
         {
             using var scope = NewDisposeScope();
-            using var eraser = ErasureMethods.Fit(m, xFit, zFit, seed);
+            using var eraser = EraserRegistry.Fit(m, xFit, zFit, new EraserSettings(Seed: seed));
             var probe = HeldOutProbe.Measure(eraser.Apply(xFit), zFit, eraser.Apply(xHeld), zHeld, seed);
             var xe = eraser.Apply(x);
             var sq = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1);

@@ -124,7 +124,7 @@ public static class ErasureLlcExperiment
                 if (step == 100) { tunedFull?.Dispose(); tunedFull = tuned; } else tuned.Dispose();
             }
             var (m1, c1) = eraser.AffineForm(1.0);
-            using var folded = Folding.FoldAffine(task.Model, o.Layer, m1, c1);
+            using var folded = eraser.FoldInto(task.Model, o.Layer);
             Measure(folded, "leace-folded", 100, xx => eraser.Apply(task.Activations(o.Layer, xx)));
             using var tunedFolded = folded.Clone();
             Minimise(tunedFolded, "leace-folded-finetuned", 100);
@@ -166,25 +166,14 @@ public static class ErasureLlcExperiment
 
             if (o.LayerByLayer)
             {
-                // Concept scrubbing: erase h1, re-minimise, fit on the resulting network's h2, and so on.
-                var current = task.Model.Clone();
-                int k = 0;
-                foreach (var layer in task.Model.LayerNames)
+                // Concept scrubbing (inserted erasers): erase h1, re-minimise, fit on the resulting network's h2, and so on.
+                using var scrubbed = ConceptScrubbing.Scrub(task.Model, x, z, mode: ScrubMode.Insert, afterLayer: (k, layer, current) =>
                 {
-                    var h = current.Activations(layer, x);
-                    using var e = Leace.Fit(h, z);
-                    var (m, c) = e.AffineForm();
-                    var nextNet = current.WithFixedAffine(layer, m, c);
-                    current.Dispose();
-                    current = nextNet;
-                    k++;
                     Minimise(current, "scrubbing", k, layer);
                     Llc1(current, "scrubbing", k, layer);
                     Add(LlcRows.Metric(Name, o.Arch, "test_accuracy", Evaluate.Accuracy(current, task.Test), "scrubbing", seed, k, layer));
-                    var scrubbed = current;
-                    ProbeAt(xx => scrubbed.Activations(layer, xx), "scrubbing", k, layer);
-                }
-                current.Dispose();
+                    ProbeAt(xx => current.Activations(layer, xx), "scrubbing", k, layer);
+                });
             }
 
             if (o.InlpIterations > 0)

@@ -16,7 +16,7 @@ public sealed record InlpTracePoint(int Iteration, long Rank, double ProbeAccura
 /// </summary>
 public static class InlpTrace
 {
-    /// <summary>Runs INLP with <see cref="ErasureMethods.InlpSettings"/> and scores every cumulative eraser.</summary>
+    /// <summary>Runs INLP with <see cref="EraserRegistry.InlpSettings"/> and scores every cumulative eraser.</summary>
     public static IReadOnlyList<InlpTracePoint> Run(Tensor x, Tensor z, long seed = 0, double heldOutFraction = 0.4)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -26,7 +26,7 @@ public static class InlpTrace
         using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
         using var xFit = x.index_select(0, fi); using var xHeld = x.index_select(0, hi);
         using var zFit = z.index_select(0, fi.to(z.device)); using var zHeld = z.index_select(0, hi.to(z.device));
-        var r = Inlp.Fit(xFit, zFit, ErasureMethods.InlpSettings(seed));
+        var r = Inlp.Fit(xFit, zFit, EraserRegistry.InlpSettings(seed));
         try
         {
             var before = HeldOutProbe.OutOfSample(xHeld, zHeld, seed);

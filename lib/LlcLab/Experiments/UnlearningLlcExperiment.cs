@@ -131,29 +131,24 @@ public static class UnlearningLlcExperiment
             // LEACE as an unlearning procedure: erase "is the forget class" from the layer, folded into the next layer.
             var acts = task.Activations(o.Layer, task.Train.X);
             using var eraser = Leace.Fit(acts, isForget);
-            var (m1, c1) = eraser.AffineForm();
-            using var folded = Folding.FoldAffine(task.Model, o.Layer, m1, c1);
+            using var folded = eraser.FoldInto(task.Model, o.Layer);
             Measure("leace", folded, new Checkpoint("leace", 1, folded.StateDict(), 0, DataUsage.None));
         }
         return new ExperimentResult(Name, table);
     }
 
-    /// <summary>An unlearning baseline by name with this protocol's step budget.</summary>
+    /// <summary>An unlearning baseline from <see cref="ProcedureRegistry"/> with this protocol's step budget.</summary>
     public static IUnlearningProcedure Create(string name, UnlearningLlcOptions o)
     {
         var u = new UnlearnOptions { Steps = o.Steps, CheckpointEvery = o.Steps };
-        return name switch
+        var options = name switch
         {
-            "retrain" => new Retrain(u with { Steps = o.RetrainSteps, CheckpointEvery = o.RetrainSteps, Optimizer = UnlearnOptimizer.Adam, Lr = 1e-3 }),
-            "finetune" => new Finetune(u),
+            "retrain" => u with { Steps = o.RetrainSteps, CheckpointEvery = o.RetrainSteps, Optimizer = UnlearnOptimizer.Adam, Lr = 1e-3 },
             // Gradient ascent on the forget loss is unbounded: at lr 1e-3 it reaches NaN after ≈ 110 steps on the full-mode
             // digits MLP, so it stops at 100 steps (forget accuracy is already 0 well before).
-            "neggrad" => new NegGrad(u with { Lr = 1e-3, Steps = Math.Min(o.Steps, 100), CheckpointEvery = Math.Min(o.Steps, 100) }),
-            "graddiff" => new GradDiff(u),
-            "relabel" => new RandomRelabel(u),
-            "salun" => new SalUn(u),
-            "scrub" => new Scrub(u),
-            _ => throw new ArgumentException($"Unknown procedure '{name}'; use retrain, finetune, neggrad, graddiff, relabel, salun or scrub."),
+            "neggrad" => u with { Lr = 1e-3, Steps = Math.Min(o.Steps, 100), CheckpointEvery = Math.Min(o.Steps, 100) },
+            _ => u,
         };
+        return ProcedureRegistry.Create(name, options);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.FSharp.Core;
+using LlcLab.IO;
 using Plotly.NET;
 
 namespace LlcLab.Plots;
@@ -37,7 +38,7 @@ public static class ChartExport
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        WriteAtomically(full, ToStandaloneHtml(chart));
+        AtomicFile.WriteAllText(full, ToStandaloneHtml(chart));
         return full;
     }
 
@@ -68,7 +69,7 @@ public static class ChartExport
     {
         var full = Target(path, ".png");
         var images = Render(chart, width, height, scale, new[] { "png" }, timeoutSeconds);
-        WriteAtomically(full, images["png"]);
+        AtomicFile.WriteAllBytes(full, images["png"]);
         return full;
     }
 
@@ -78,7 +79,7 @@ public static class ChartExport
     {
         var full = Target(path, ".svg");
         var images = Render(chart, width, height, 1, new[] { "svg" }, timeoutSeconds);
-        WriteAtomically(full, images["svg"]);
+        AtomicFile.WriteAllBytes(full, images["svg"]);
         return full;
     }
 
@@ -94,8 +95,8 @@ public static class ChartExport
         var baseFull = Path.GetFullPath(stem);
         var html = SaveHtml(chart, baseFull + ".html");
         var images = Render(chart, width, height, scale, new[] { "png", "svg" }, timeoutSeconds);
-        WriteAtomically(baseFull + ".png", images["png"]);
-        WriteAtomically(baseFull + ".svg", images["svg"]);
+        AtomicFile.WriteAllBytes(baseFull + ".png", images["png"]);
+        AtomicFile.WriteAllBytes(baseFull + ".svg", images["svg"]);
         return new ExportedFigure(html, baseFull + ".png", baseFull + ".svg");
     }
 
@@ -215,15 +216,5 @@ public static class ChartExport
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _ = ext;
         return Path.GetFullPath(path);
-    }
-
-    internal static void WriteAtomically(string fullPath, string text) => WriteAtomically(fullPath, System.Text.Encoding.UTF8.GetBytes(text));
-
-    internal static void WriteAtomically(string fullPath, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var tmp = fullPath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, fullPath, overwrite: true);
     }
 }

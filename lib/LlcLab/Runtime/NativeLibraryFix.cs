@@ -144,9 +144,7 @@ public static class NativeLibraryFix
             if (File.Exists(path) && new FileInfo(path).Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
                 return true;
             createdCopy = true;
-            string tmp = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllBytes(tmp, content);
-            File.Move(tmp, path, overwrite: true);
+            IO.AtomicFile.WriteAllBytes(path, content);
             return true;
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)

@@ -8,6 +8,9 @@ namespace LlcLab.Tests.Erasure;
 
 public class LeaceTests
 {
+    static LeaceFitter Fitter(Tensor x, Tensor z, LeaceOptions? o = null) =>
+        new LeaceFitter(x.shape[1], ConceptLabels.ColumnCount(z), o, x.device).Update(x, z);
+
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
@@ -74,7 +77,7 @@ public class LeaceTests
     {
         var (x, y) = Gaussian(3000, 10, 3, seed: 6);
         using var leace = Leace.Fit(x, y);
-        using var orth = Leace.FitOrthogonal(x, y);
+        using var orth = Leace.Fit(x, y, LeaceOptions.Orthogonal);
         using var md = MeanDifference.Fit(x, y);
         double Edit(IEraser e) { using var x2 = e.Apply(x); return (x2 - x).Squared().sum(1).mean().item<double>(); }
         double eL = Edit(leace), eO = Edit(orth), eM = Edit(md);
@@ -104,7 +107,7 @@ public class LeaceTests
         var (p2, c2) = streamed.AffineForm();
         Assert.True(MaxAbs(p1 - p2) < 1e-10, $"P differs by {MaxAbs(p1 - p2):E3}");
         Assert.True(MaxAbs(c1 - c2) < 1e-10 * (1 + MaxAbs(c1)));
-        using var full = LeaceFitter.Fit(x, y);
+        using var full = Fitter(x, y);
         Assert.True(MaxAbs(full.SigmaXX - fitter.SigmaXX) < 1e-12 * MaxAbs(full.SigmaXX));
     }
 
@@ -112,7 +115,7 @@ public class LeaceTests
     public void Eraser_never_aliases_the_fitter_state()
     {
         var (x, y) = Gaussian(600, 6, 2, seed: 8);
-        using var fitter = LeaceFitter.Fit(x[..300], y[..300]);
+        using var fitter = Fitter(x[..300], y[..300]);
         using var owned = fitter.FitEraser();
         var before = owned.Matrix.clone();
         var meanBefore = owned.Mean.clone();
@@ -158,8 +161,8 @@ public class LeaceTests
     public void Shrinkage_vanishes_with_many_samples()
     {
         var (x, y) = Gaussian(20000, 4, 2, seed: 11);
-        using var fo = LeaceFitter.Fit(x, y, new LeaceOptions(Shrinkage: Shrinkage.Oas));
-        using var fn = LeaceFitter.Fit(x, y);
+        using var fo = Fitter(x, y, new LeaceOptions(Shrinkage: Shrinkage.Oas));
+        using var fn = Fitter(x, y);
         var a = fo.SigmaXX; var b = fn.SigmaXX;
         Assert.True(MaxAbs(a - b) < 1e-2 * MaxAbs(b));
     }

@@ -22,7 +22,7 @@ public class NetworkErasureTests
     {
         using var net = Network.Create("mlp:6-8-8-3:relu", seed: 1, device: CPU);
         var (x, z) = Inputs();
-        using var e = NetworkErasure.FitAtLayer(net, "h1", x, z);
+        using var e = Leace.Fit(net.Activations("h1", x), z);
         using var folded = e.FoldInto(net, "h1");
         Assert.Equal(net.ParameterCount, folded.ParameterCount);
         // Manual: h2 = relu(W2 · r(h1) + b2) with the original weights.
@@ -67,10 +67,10 @@ public class NetworkErasureTests
     {
         using var net = Network.Create("dln:6-5-3", seed: 3, device: CPU);
         var (x, z) = Inputs();
-        using var e = NetworkErasure.FitAtLayer(net, "h1", x, z);
+        using var e = Leace.Fit(net.Activations("h1", x), z);
         var err = Assert.Throws<InvalidOperationException>(() => e.FoldInto(net, "h1"));
         Assert.Contains("Affine = false", err.Message);
-        using var lin = NetworkErasure.FitAtLayer(net, "h1", x, z, new LeaceOptions(Affine: false));
+        using var lin = Leace.Fit(net.Activations("h1", x), z, new LeaceOptions(Affine: false));
         using var folded = lin.FoldInto(net, "h1");
         using var expected = lin.Apply(net.Activations("h1", x)).matmul(net.StateDict()["1.weight"].t());
         Assert.True(MaxAbs(folded.Forward(x) - expected) < 1e-4);
@@ -82,7 +82,7 @@ public class NetworkErasureTests
     {
         using var net = Network.Create("mlp:6-8-8-3:relu", seed: 4, device: CPU);
         var (x, z) = Inputs();
-        using var e = NetworkErasure.FitAtLayer(net, "h2", x, z);
+        using var e = Leace.Fit(net.Activations("h2", x), z);
         foreach (var t in new[] { 1.0, 0.4 })
         {
             using var folded = e.FoldInto(net, "h2", t);

@@ -30,7 +30,7 @@ public class PeerErasureTests
         // col(Σ_XZ) = span{p_j(μ_j − μ)} for one-hot Z: the two projections coincide.
         var (x, y) = Gaussian(900, 7, 4, seed: 32);
         using var md = MeanDifference.Fit(x, y);
-        using var orth = Leace.FitOrthogonal(x, y);
+        using var orth = Leace.Fit(x, y, LeaceOptions.Orthogonal);
         Assert.Equal(3, md.Rank);
         Assert.True(MaxAbs(md.Matrix - orth.Matrix) < 1e-10);
         Assert.True(MaxAbs(md.Matrix - md.Matrix.t()) < 1e-12, "an orthogonal projection is symmetric");

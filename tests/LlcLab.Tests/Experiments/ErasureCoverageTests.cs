@@ -1,3 +1,4 @@
+using LlcLab.Erasure;
 using LlcLab.Experiments;
 using Xunit;
 
@@ -10,7 +11,7 @@ public class ErasureCoverageTests
     public void InlpAndRlace_AreComparedWithLeace_OnSyntheticData()
     {
         var data = ErasureComparison.Synthetic(n: 2000, dim: 8, seed: 3);
-        var o = ErasureComparison.Run(data.X, data.Z, ErasureMethods.Available, seed: 0);
+        var o = ErasureComparison.Run(data.X, data.Z, EraserRegistry.Names, seed: 0);
         Assert.Equal(new[] { "leace", "orth", "meandiff", "inlp", "rlace" }, o.Select(q => q.Method));
         var leace = o.Single(q => q.Method == "leace");
         var inlp = o.Single(q => q.Method == "inlp");
@@ -56,7 +57,7 @@ public class ErasureCoverageTests
     public void UnknownMethod_NamesTheAvailableOnes()
     {
         var data = ErasureComparison.Synthetic(n: 100, dim: 4, seed: 0);
-        var e = Assert.Throws<ArgumentException>(() => ErasureMethods.Fit("nope", data.X, data.Z));
+        var e = Assert.Throws<ArgumentException>(() => EraserRegistry.Fit("nope", data.X, data.Z));
         Assert.Contains("inlp", e.Message);
         Assert.Contains("rlace", e.Message);
     }

@@ -20,7 +20,7 @@ public class ProtocolPartsTests
         using var eraser = Leace.Fit(h, z);
         var (m, c) = eraser.AffineForm();
         using var inserted = net.WithFixedAffine("h1", m, c);
-        using var folded = Folding.FoldAffine(net, "h1", m, c);
+        using var folded = eraser.FoldInto(net, "h1");
         var a = inserted.Forward(x);
         var b = folded.Forward(x);
         Assert.True((a - b).abs().max().item<float>() < 1e-4f, "folded and inserted outputs differ");

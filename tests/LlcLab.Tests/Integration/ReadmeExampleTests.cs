@@ -18,7 +18,7 @@ public class ReadmeExampleTests
         Trainer.Train(net, train);
         var options = new SgldOptions { Chains = 2, Draws = 100, BurnIn = 50, Seed = 1 };
         var before = Llc.Estimate(net, train.X, train.Y, options);
-        var eraser = NetworkErasure.FitAtLayer(net, "h1", train.X, train.Concept("parity"));
+        var eraser = Leace.Fit(net.Activations("h1", train.X), train.Concept("parity"));
         using var erased = eraser.InsertInto(net, "h1");
         var after = Llc.Estimate(erased, train.X, train.Y, before.Options);
 
