@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using LlcLab.Erasure;
 using LlcLab.IO;
 using LlcLab.Runtime;
@@ -55,11 +53,11 @@ public sealed class BenchErase : IBenchmark
         Generate(X("x_small.npy"), X("z_small.npy"), 256, dim, classes);
         Console.WriteLine($"  generated the data in {sw.Elapsed.TotalSeconds:F1} s");
 
-        var small = RunChild(Self(), [.. SelfArgs(), "erase", "--method", "leace", "--data", X("x_small.npy"), "--concept", X("z_small.npy"), "--out", X("out_small.npy")]);
-        var ours = RunChild(Self(), [.. SelfArgs(), "erase", "--method", "leace", "--data", X("x.npy"), "--concept", X("z.npy"), "--out", X("out.npy")]);
+        var small = BenchProcess.Run(BenchProcess.Self(), [.. BenchProcess.SelfArgs(), "erase", "--method", "leace", "--data", X("x_small.npy"), "--concept", X("z_small.npy"), "--out", X("out_small.npy")]);
+        var ours = BenchProcess.Run(BenchProcess.Self(), [.. BenchProcess.SelfArgs(), "erase", "--method", "leace", "--data", X("x.npy"), "--concept", X("z.npy"), "--out", X("out.npy")]);
         Console.WriteLine($"  llclab erase (whole process)  : {ours.Wall,8:F2} s wall {ours.Cpu,8:F2} s CPU   peak RSS {ours.PeakMiB,6:N0} MiB   ({ours.FirstLine})");
 
-        string? python = runReference ? FindPython() : null;
+        string? python = runReference ? BenchProcess.FindPython("numpy") : null;
         if (python is null)
             Console.WriteLine(runReference ? "  numpy reference               : unavailable (no python3 with numpy; Debian: apt-get install python3-numpy) — ratio unavailable"
                                            : "  numpy reference               : skipped (--reference skip) — ratio unavailable");
@@ -68,7 +66,7 @@ public sealed class BenchErase : IBenchmark
             var script = X("erase_reference.py");
             using (var s = typeof(BenchErase).Assembly.GetManifestResourceStream("erase_reference.py")!)
             using (var f = File.Create(script)) s.CopyTo(f);
-            var py = RunChild(python, [script, X("x.npy"), X("z.npy"), X("ref.npy")]);
+            var py = BenchProcess.Run(python, [script, X("x.npy"), X("z.npy"), X("ref.npy")]);
             Console.WriteLine($"  numpy float64 reference       : {py.Wall,8:F2} s wall {py.Cpu,8:F2} s CPU   peak RSS {py.PeakMiB,6:N0} MiB   ({python})");
             Console.WriteLine($"  ratio reference / llclab      : {py.Wall / ours.Wall,8:F1}× wall {py.Cpu / ours.Cpu,7:F1}× CPU   (goal ≥ 10×)");
             Console.WriteLine($"  outputs agree                 : max |llclab − numpy| = {MaxAbsDiff(X("out.npy"), X("ref.npy")):E2}");
@@ -112,66 +110,5 @@ public sealed class BenchErase : IBenchmark
             max = Math.Max(max, diff.item<double>());
         });
         return max;
-    }
-
-    static string? FindPython()
-    {
-        foreach (var p in new[] { "python3", "/usr/bin/python3" })
-        {
-            try
-            {
-                using var proc = Process.Start(new ProcessStartInfo(p, ["-c", "import numpy"]) { RedirectStandardError = true, RedirectStandardOutput = true });
-                if (proc is null) continue;
-                proc.WaitForExit();
-                if (proc.ExitCode == 0) return p;
-            }
-            catch (System.ComponentModel.Win32Exception) { }
-        }
-        return null;
-    }
-
-    static string Self() => Environment.ProcessPath!;
-
-    /// <summary>When running under the <c>dotnet</c> host, the CLI assembly must be its first argument.</summary>
-    static string[] SelfArgs() =>
-        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [Assembly.GetEntryAssembly()!.Location] : [];
-
-    sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine);
-
-    static ChildRun RunChild(string file, string[] args)
-    {
-        var before = Usage.Children();
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        double wall = sw.Elapsed.TotalSeconds;
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {p.ExitCode}: {err.Result.Trim()}");
-        var after = Usage.Children();
-        var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
-        if (first.Length > 90) first = first[..90] + "…";
-        return new ChildRun(wall, after.Cpu - before.Cpu, after.MaxRssKiB / 1024.0, first);
-    }
-
-    /// <summary><c>getrusage(RUSAGE_CHILDREN)</c>: CPU seconds of all waited-for children and the largest peak RSS among them.</summary>
-    static class Usage
-    {
-        [StructLayout(LayoutKind.Sequential)]
-        struct RUsage
-        {
-            public long UtimeSec, UtimeUsec, StimeSec, StimeUsec, MaxRss;
-            public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
-        }
-
-        [DllImport("libc", SetLastError = true)]
-        static extern int getrusage(int who, out RUsage usage);
-
-        public static (double Cpu, long MaxRssKiB) Children()
-        {
-            if (getrusage(-1, out var u) != 0) throw new InvalidOperationException($"getrusage failed (errno {Marshal.GetLastWin32Error()}).");
-            return (u.UtimeSec + u.UtimeUsec / 1e6 + u.StimeSec + u.StimeUsec / 1e6, u.MaxRss);
-        }
     }
 }

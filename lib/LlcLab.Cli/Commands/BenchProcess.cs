@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace LlcLab.Cli.Commands;
+
+/// <summary>Child processes of the benchmarks: this CLI or a Python reference, timed whole (wall, and CPU and peak RSS from
+/// <c>getrusage(RUSAGE_CHILDREN)</c>, exact per child and robust to other load on the machine).</summary>
+internal static class BenchProcess
+{
+    public static string? FindPython(string module)
+    {
+        foreach (var p in new[] { "python3", "/usr/bin/python3" })
+        {
+            try
+            {
+                using var proc = Process.Start(new ProcessStartInfo(p, ["-c", "import " + module]) { RedirectStandardError = true, RedirectStandardOutput = true });
+                if (proc is null) continue;
+                proc.WaitForExit();
+                if (proc.ExitCode == 0) return p;
+            }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
+        return null;
+    }
+
+    public static string Self() => Environment.ProcessPath!;
+
+    /// <summary>When running under the <c>dotnet</c> host, the CLI assembly must be its first argument.</summary>
+    public static string[] SelfArgs() =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [Assembly.GetEntryAssembly()!.Location] : [];
+
+    /// <summary>Wall and CPU seconds, peak resident MiB, the first line of standard output (shortened) and all of it.</summary>
+    public sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine, string Output);
+
+    public static ChildRun Run(string file, string[] args)
+    {
+        var before = Usage.Children();
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double wall = sw.Elapsed.TotalSeconds;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {p.ExitCode}: {err.Result.Trim()}");
+        var after = Usage.Children();
+        var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        if (first.Length > 90) first = first[..90] + "…";
+        return new ChildRun(wall, after.Cpu - before.Cpu, after.MaxRssKiB / 1024.0, first, output);
+    }
+
+    /// <summary><c>getrusage(RUSAGE_CHILDREN)</c>: CPU seconds of all waited-for children and the largest peak RSS among them.</summary>
+    static class Usage
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        struct RUsage
+        {
+            public long UtimeSec, UtimeUsec, StimeSec, StimeUsec, MaxRss;
+            public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        static extern int getrusage(int who, out RUsage usage);
+
+        public static (double Cpu, long MaxRssKiB) Children()
+        {
+            if (getrusage(-1, out var u) != 0) throw new InvalidOperationException($"getrusage failed (errno {Marshal.GetLastWin32Error()}).");
+            return (u.UtimeSec + u.UtimeUsec / 1e6 + u.StimeSec + u.StimeUsec / 1e6, u.MaxRss);
+        }
+    }
+}
