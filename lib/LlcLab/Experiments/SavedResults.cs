@@ -49,9 +49,9 @@ public static class SavedResults
     public static ExperimentResult ComputeSmall(string experiment) => experiment switch
     {
         ErasureLlcExperiment.Name => ErasureLlcExperiment.Run(ErasureLlcOptions.QuickMode with
-        { Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 }, Restricted = false, LayerByLayer = false, InlpIterations = 0 }),
+        { Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 } }),
         ConceptComparisonExperiment.Name => ConceptComparisonExperiment.Run(ConceptComparisonOptions.QuickMode with
-        { Seeds = new long[] { 0, 1 }, Concepts = new[] { "parity", "label", "random" } }),
+        { Seeds = new long[] { 0, 1 }, Concepts = new[] { "footwear", "label" } }),
         ArchitectureSweepExperiment.Name => ArchitectureSweepExperiment.Run(ArchitectureSweepOptions.QuickMode with
         { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" } }),
         UnlearningLlcExperiment.Name => UnlearningLlcExperiment.Run(UnlearningLlcOptions.QuickMode with

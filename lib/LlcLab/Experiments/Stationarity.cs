@@ -31,12 +31,15 @@ public static class Stationarity
     /// <summary>Full-batch gradient norm ‖∇L_n(w)‖ over the trainable parameters (inserted erasers are buffers, so held fixed).</summary>
     public static double GradNorm(Network net, Tensor x, Tensor y) => LossAndGradNorm(net, x, y).GradNorm;
 
-    /// <summary>L_n(w) and ‖∇L_n(w)‖ on the full data set.</summary>
-    public static (double Loss, double GradNorm) LossAndGradNorm(Network net, Tensor x, Tensor y)
+    /// <summary>‖∇L_n(w)‖ over the named parameters only (null: all), e.g. those a weight-restricted LLC samples.</summary>
+    public static double GradNorm(Network net, Tensor x, Tensor y, IReadOnlyCollection<string>? parameters) => LossAndGradNorm(net, x, y, parameters).GradNorm;
+
+    /// <summary>L_n(w) and ‖∇L_n(w)‖ on the full data set, the gradient over <paramref name="parameters"/> (names; null: all trainable).</summary>
+    public static (double Loss, double GradNorm) LossAndGradNorm(Network net, Tensor x, Tensor y, IReadOnlyCollection<string>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(net);
         using var scope = NewDisposeScope();
-        var ps = net.ParameterTensors();
+        var ps = Select(net, parameters);
         foreach (var p in ps) p.grad?.zero_();
         var l = Losses.Compute(Losses.Infer(y), net.Module.call(x), y);
         var grads = autograd.grad([l], ps.Select(p => (Tensor)p).ToList());
@@ -68,15 +71,23 @@ public static class Stationarity
 
     /// <summary>As <see cref="FineTuneToMinimum(Network, Dataset, SgldOptions, double, int, double, OptimizerKind, double)"/> on (x, y).</summary>
     public static FineTuneOutcome FineTuneToMinimum(Network net, Tensor x, Tensor y, SgldOptions sgld, double tolerance = DefaultTolerance,
-        int maxSteps = 2000, double lr = 1e-3, OptimizerKind optimizer = OptimizerKind.Adam, double momentum = 0.9)
+        int maxSteps = 2000, double lr = 1e-3, OptimizerKind optimizer = OptimizerKind.Adam, double momentum = 0.9) =>
+        FineTuneSubset(net, x, y, sgld, null, tolerance, maxSteps, lr, optimizer, momentum);
+
+    /// <summary>As FineTuneToMinimum, moving only <paramref name="parameters"/> (names; null: all): both the optimizer and the stopping
+    /// gradient are restricted, so the other parameters stay frozen — e.g. the layers below an inserted eraser, which then keeps
+    /// erasing what it was fitted on. With <paramref name="tolerance"/> 0 the run takes exactly <paramref name="maxSteps"/> steps:
+    /// a fixed fine-tuning budget.</summary>
+    public static FineTuneOutcome FineTuneSubset(Network net, Tensor x, Tensor y, SgldOptions sgld, IReadOnlyCollection<string>? parameters,
+        double tolerance = DefaultTolerance, int maxSteps = 2000, double lr = 1e-3, OptimizerKind optimizer = OptimizerKind.Adam, double momentum = 0.9)
     {
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(sgld);
         if (maxSteps < 0) throw new ArgumentException($"maxSteps must be ≥ 0, got {maxSteps}.", nameof(maxSteps));
         double nb = sgld.ResolveNBeta(x.shape[0]);
         double target = GradNormTarget(nb, sgld.Localization, tolerance);
-        var (loss0, g0) = LossAndGradNorm(net, x, y);
-        var ps = net.ParameterTensors();
+        var (loss0, g0) = LossAndGradNorm(net, x, y, parameters);
+        var ps = Select(net, parameters);
         using var opt = optimizer == OptimizerKind.Adam ? (optim.Optimizer)optim.Adam(ps, lr) : optim.SGD(ps, lr, momentum: momentum);
         var kind = Losses.Infer(y);
         double best = g0, gNow = g0, lossNow = loss0, rate = lr;
@@ -104,7 +115,19 @@ public static class Stationarity
             }
         }
         net.Module.eval();
-        (lossNow, gNow) = LossAndGradNorm(net, x, y);
+        (lossNow, gNow) = LossAndGradNorm(net, x, y, parameters);
         return new FineTuneOutcome(steps, g0, gNow, loss0, lossNow, gNow <= target);
+    }
+
+    static IReadOnlyList<TorchSharp.Modules.Parameter> Select(Network net, IReadOnlyCollection<string>? names)
+    {
+        var all = net.ParameterTensors();
+        if (names is null) return all;
+        var infos = net.ParameterInfos;
+        var unknown = names.Except(infos.Select(i => i.Name)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown parameter(s) {string.Join(", ", unknown)}; the network has {string.Join(", ", infos.Select(i => i.Name))}.");
+        var picked = Enumerable.Range(0, all.Count).Where(i => names.Contains(infos[i].Name)).Select(i => all[i]).ToList();
+        if (picked.Count == 0) throw new ArgumentException("The parameter subset is empty; name at least one parameter.");
+        return picked;
     }
 }

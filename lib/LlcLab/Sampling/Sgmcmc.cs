@@ -17,7 +17,9 @@ public sealed record SgmcmcSummary(long Steps, double Seconds)
 /// The SG-MCMC engine: samples the localized tempered posterior of <see cref="SgmcmcOptions"/> around w* with an update
 /// rule (<see cref="ISgmcmcUpdate"/>) and reports to observers (<see cref="ISgmcmcObserver"/>). Per step t:
 /// <list type="number">
-/// <item>a minibatch (without replacement, reshuffled from the run's generator when exhausted; full batch by default);</item>
+/// <item>a minibatch (without replacement, reshuffled from the run's generator when exhausted; full batch by default). When an
+///   observer asks for the step after a draw (MALA), that step reuses the draw's batch, so the MALA ratio compares one potential
+///   at both ends of the transition and measures ε's discretisation error rather than batch-to-batch noise;</item>
 /// <item>one forward/backward for all chains: per-chain losses L_B(w_t) <c>[C]</c> and each chain's gradient;</item>
 /// <item>at draw steps (and, for observers that ask, the step after a draw) observers see the state — device tensors only;</item>
 /// <item>the update moves the weights in place (then the optional bounding box clamps them);</item>
@@ -52,7 +54,7 @@ public static class Sgmcmc
         var obs = observers.ToArray();
         bool anyAfterDraw = obs.Any(ob => ob.ObservesStepAfterDraw);
         using Scalar? box = o.BoundingBox is { } b ? b.ToScalar() : null;
-        Tensor? perm = null;
+        Tensor? perm = null, lastIdx = null;
         long permPos = n;
         int drawsAtLastBlock = 0;
         var sw = Stopwatch.StartNew();
@@ -63,7 +65,13 @@ public static class Sgmcmc
             {
                 using var scope = NewDisposeScope();
                 Tensor xb = X, yb = Y;
-                if (B < n)
+                bool reuse = anyAfterDraw && t > 0 && o.DrawAt(t - 1) >= 0 && lastIdx is not null;
+                if (B < n && reuse)
+                {
+                    xb = X.index_select(0, lastIdx!);
+                    yb = Y.index_select(0, lastIdx!);
+                }
+                else if (B < n)
                 {
                     if (permPos + B > n)
                     {
@@ -73,6 +81,7 @@ public static class Sgmcmc
                     }
                     var idx = perm!.narrow(0, permPos, B);
                     permPos += B;
+                    if (anyAfterDraw && o.DrawAt(t) >= 0) { lastIdx?.Dispose(); lastIdx = idx.clone().MoveToOuterDisposeScope(); }
                     xb = X.index_select(0, idx);
                     yb = Y.index_select(0, idx);
                 }
@@ -110,6 +119,7 @@ public static class Sgmcmc
         {
             sw.Stop();
             perm?.Dispose();
+            lastIdx?.Dispose();
             foreach (var ob in obs) ob.OnFinish(state);
         }
         return new SgmcmcSummary(T, sw.Elapsed.TotalSeconds);

@@ -14,7 +14,7 @@ public sealed class ConceptComparisonSweep : SeedSweep<ConceptComparisonOptions>
     protected override IReadOnlyList<long> Seeds(ConceptComparisonOptions o) => o.Seeds;
     protected override ConceptComparisonOptions WithSeed(ConceptComparisonOptions o, long seed) => o with { Seeds = [seed] };
     protected override ResultsTable RunProtocol(ConceptComparisonOptions o, TextWriter? log) => ConceptComparisonExperiment.Run(o, log).Table;
-    protected override string Describe(ConceptComparisonOptions o) => $"{o.Arch} {o.Layer} {o.Concepts.Count} concepts{(o.Quick ? " (quick)" : "")}";
+    protected override string Describe(ConceptComparisonOptions o) => $"{o.Data} {o.Arch} {o.Layer} {o.Concepts.Count} concepts{(o.Quick ? " (quick)" : "")}";
 
     /// <summary>Full mode ≈ 4.8 min per seed (the reference run's notebook 04: 14.3 min for 3 seeds); quick mode not measured.</summary>
     protected override TimeSpan? PriorCost(ConceptComparisonOptions o) => o.Quick ? null : TimeSpan.FromSeconds(286);

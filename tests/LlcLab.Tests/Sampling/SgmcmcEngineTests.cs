@@ -67,6 +67,18 @@ public class SgmcmcEngineTests(ITestOutputHelper output)
         Assert.True(large < small - 0.05, $"{name}: MALA {large:F3} at 10ε vs {small:F3} at ε/5");
     }
 
+    [Fact]
+    public void Mala_with_minibatches_scores_each_transition_on_one_batch_so_a_small_step_is_accepted()
+    {
+        // Batches of 100 of 2000: were the two ends of a transition scored on different batches, nβ·(L_B′ − L_B) would scatter by
+        // O(1) and pull the acceptance far below 1 at any ε; the engine reuses the draw's batch for the step after it.
+        using var p = Quadratic();
+        var o = Options() with { Draws = 300, BurnIn = 200, BatchSize = 100 };
+        double small = Run(p, Rule("sgld", 0.2), o, 2).Mala.Mean!.Value;
+        output.WriteLine($"minibatch MALA at ε/5: {small:F3}");
+        Assert.InRange(small, 0.95, 1.0);
+    }
+
     [Theory]
     [MemberData(nameof(Rules))]
     public void Same_seed_gives_identical_draws_and_a_new_seed_does_not(string name)

@@ -40,7 +40,7 @@ public class CellIdentityTests
     [Fact]
     public void The_grid_crosses_architectures_concepts_and_seeds_in_a_fixed_order()
     {
-        var grid = new ErasureLlcGrid { Options = ErasureLlcOptions.QuickMode, Archs = ["mlp:64-16-10:relu", "mlp:64-32-10:relu"], Concepts = ["parity", "ge5"] };
+        var grid = new ErasureLlcGrid { Options = ErasureLlcOptions.QuickMode with { Data = ConceptTask.DigitsName }, Archs = ["mlp:64-16-10:relu", "mlp:64-32-10:relu"], Concepts = ["parity", "ge5"] };
         var plan = SweepPlan.Create(Rq1, Config(grid), "v1");
         Assert.Equal(8, plan.Cells.Count);
         Assert.Equal("mlp:64-16-10:relu parity h1 seed 0 (quick)", plan.Cells[0].Label);

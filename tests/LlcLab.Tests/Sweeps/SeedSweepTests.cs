@@ -23,7 +23,7 @@ public class SeedSweepTests
     [Fact]
     public void Rq2_cells_concatenate_to_the_in_process_protocol()
     {
-        var o = ConceptComparisonOptions.QuickMode with { Arch = "mlp:64-16-16-10:relu", Concepts = ["parity"], Sgld = Tiny };
+        var o = ConceptComparisonOptions.QuickMode with { Data = ConceptTask.DigitsName, Arch = "mlp:64-16-16-10:relu", Concepts = ["parity"], Sgld = Tiny, Edits = ErasureLlcOptions.DefaultEdits(quick: true) with { FineTuneSteps = 20, Nulls = false, Frozen = false, AltLocalization = null } };
         CellsConcatenateToTheProtocol(SweepProtocols.Get("rq2"), o, ConceptComparisonExperiment.Run(o).Table);
     }
 

@@ -14,8 +14,8 @@ static class SweepTestSupport
     {
         Options = new ErasureLlcOptions
         {
-            Arch = "mlp:64-16-16-10:relu", Seeds = [0, 1], Strengths = [0.0, 1.0], InlpIterations = 1, Restricted = false, LayerByLayer = false,
-            Quick = true, MaxFineTuneSteps = 300,
+            Data = ConceptTask.DigitsName, Arch = "mlp:64-16-16-10:relu", Concept = "parity", Seeds = [0, 1], Strengths = [0.0, 1.0], InlpIterations = 1,
+            Quick = true, MaxFineTuneSteps = 300, Edits = ErasureLlcOptions.DefaultEdits(quick: true) with { FineTuneSteps = 20, Nulls = false, Frozen = false, AltLocalization = null },
             Sgld = DigitsTask.DefaultSgld(quick: true) with { Chains = 1, Draws = 100, BurnIn = 100 },
         },
     };

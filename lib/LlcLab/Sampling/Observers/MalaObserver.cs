@@ -16,7 +16,8 @@ namespace LlcLab.Sampling;
 /// with ε the rule's step size and G its diagonal preconditioner for that step (<see cref="ISgmcmcUpdate.Preconditioner"/>:
 /// RMSProp-SGLD's 1/(√V + λ); the identity for SGLD and SGNHT, as devinterp scores them). An acceptance near 1 means the
 /// discretisation error of ε is negligible; ≥ <see cref="DiagnosticThresholds.MinMalaAcceptance"/> is the rule. With
-/// minibatches U uses different batches at the two ends and reads low at any ε: calibrate with full batches. The last
+/// minibatches the engine reuses the draw's batch for the step after it (<see cref="Sgmcmc"/>), so both ends of the scored
+/// transition see the same minibatch potential U_B (else the ratio would compare different batches and read low at any ε). The last
 /// draw has no transition out of it (NaN).
 /// </summary>
 public sealed class MalaObserver : ISgmcmcObserver, IDisposable
