@@ -48,10 +48,10 @@ public sealed record ErasureLlcOptions
         FineTuneSteps = quick ? 60 : 300, AltLocalization = ConceptTask.FashionLocalization * 10, AltLr = ConceptTask.FashionLr(ConceptTask.FashionLocalization * 10),
     };
 
-    /// <summary>The CI-sized version: 2 seeds, strengths 0, 1, a 2,000-image subset, short chains and re-minimisation.</summary>
+    /// <summary>The CI-sized version: 2 seeds, strengths 0, 1, a 2,000-image subset, short chains and re-minimisation, no frozen variant.</summary>
     public static ErasureLlcOptions QuickMode { get; } = new()
     {
-        Quick = true, Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 }, MaxFineTuneSteps = 300, Edits = DefaultEdits(quick: true),
+        Quick = true, Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 }, MaxFineTuneSteps = 300, Edits = DefaultEdits(quick: true) with { Frozen = false },
     };
 }
 

@@ -16,6 +16,8 @@ public sealed class ConceptComparisonSweep : SeedSweep<ConceptComparisonOptions>
     protected override ResultsTable RunProtocol(ConceptComparisonOptions o, TextWriter? log) => ConceptComparisonExperiment.Run(o, log).Table;
     protected override string Describe(ConceptComparisonOptions o) => $"{o.Data} {o.Arch} {o.Layer} {o.Concepts.Count} concepts{(o.Quick ? " (quick)" : "")}";
 
-    /// <summary>Full mode ≈ 4.8 min per seed (the reference run's notebook 04: 14.3 min for 3 seeds); quick mode not measured.</summary>
-    protected override TimeSpan? PriorCost(ConceptComparisonOptions o) => o.Quick ? null : TimeSpan.FromSeconds(286);
+    /// <summary>Fashion-MNIST full mode, from the components measured for <see cref="ErasureLlcSweep"/> (184 s per estimate, ≈ 150 s per
+    /// re-minimisation on the shared machine): 4 concepts × 5 edits × 2 variants × 2 γ ≈ 84 estimates and 40 re-minimisations ≈ 6 h per seed
+    /// there. Quick mode not measured.</summary>
+    protected override TimeSpan? PriorCost(ConceptComparisonOptions o) => o.Quick ? null : TimeSpan.FromHours(6);
 }

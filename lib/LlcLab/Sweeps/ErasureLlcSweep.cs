@@ -49,8 +49,9 @@ public sealed class ErasureLlcSweep : SweepProtocol<ErasureLlcGrid, ErasureLlcOp
         return ErasureLlcExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Measured on this project's 2-core machine at one libtorch thread: a quick-mode cell 38 s of CPU (82 s wall on
-    /// the busy machine); a full-mode cell ≈ 6.4 min (the reference run's notebook 03: 32.1 min for 5 seeds). Other settings
-    /// scale roughly with the number of SGLD steps.</summary>
-    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 60 : 385);
+    /// <summary>Fashion-MNIST full mode, from components measured on this project's 2-core machine shared by six jobs (one libtorch
+    /// thread, ≈ 30 % of a core): one λ̂ estimate (4 chains × 2,000 steps, batch 250, n = 10,000) 184 s, a 300-step full-batch
+    /// re-minimisation ≈ 150 s, training 110 s. A cell has ≈ 28 estimates (before, t = ½, t = 1, five edits × two variants, each at γ and γ′)
+    /// and 11 re-minimisations: ≈ 2 h there (roughly 3× less on an unshared core). Quick mode (2,000 images, short chains): ≈ 5 min there.</summary>
+    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 300 : 7200);
 }
