@@ -147,12 +147,12 @@ public static class ArchitectureSummaries
     /// <summary>A fixed-width text table (one line per architecture).</summary>
     public static string ToText(IEnumerable<ArchitectureSummary> rows)
     {
-        static string Ci(Summary? s) => s is null ? "n/a" : s.N > 1 ? FormattableString.Invariant($"{s.Mean:+0.00;-0.00} [{s.CiLow:+0.0;-0.0}, {s.CiHigh:+0.0;-0.0}]") : FormattableString.Invariant($"{s.Mean:+0.00;-0.00} (n=1)");
+        static string Ci(Summary? s) => s is null ? "n/a" : s.N > 1 ? FormattableString.Invariant($"{s.Mean:+0.00;-0.00;0.00} [{s.CiLow:+0.0;-0.0;0.0}, {s.CiHigh:+0.0;-0.0;0.0}]") : FormattableString.Invariant($"{s.Mean:+0.00;-0.00;0.00} (n=1)");
         var sb = new StringBuilder();
         sb.AppendLine($"{"architecture",-56} {"params",8} {"valid",5} {"excl",4} {"λ̂ before",9} {"λ̂ after",8} {"ΔLLC [95% CI]",22} {"Δ control (same steps)",22} {"excess over null",22} {"MALA",5} {"R̂",5} {"test acc",11} {"probe−chance",12} {"FT steps",8}");
         foreach (var s in rows)
             sb.AppendLine(FormattableString.Invariant(
-                $"{s.Arch,-56} {s.Parameters,8:N0} {s.ValidSeeds,5} {s.ExcludedSeeds,4} {s.Before,9:F2} {s.After,8:F2} {Ci(s.Delta),22} {Ci(s.DeltaControl),22} {Ci(s.Excess),22} {s.MeanMala,5:F2} {s.MeanRHat,5:F2} {s.TestAccuracyBefore,5:P0}→{s.TestAccuracyAfter,4:P0} {s.ProbeAboveChance,12:+0.000;-0.000} {s.FineTuneSteps,8:F0}"));
+                $"{s.Arch,-56} {s.Parameters,8:N0} {s.ValidSeeds,5} {s.ExcludedSeeds,4} {s.Before,9:F2} {s.After,8:F2} {Ci(s.Delta),22} {Ci(s.DeltaControl),22} {Ci(s.Excess),22} {s.MeanMala,5:F2} {s.MeanRHat,5:F2} {s.TestAccuracyBefore,5:P0}→{s.TestAccuracyAfter,4:P0} {s.ProbeAboveChance,12:+0.000;-0.000;0.000} {s.FineTuneSteps,8:F0}"));
         return sb.ToString();
     }
 }
