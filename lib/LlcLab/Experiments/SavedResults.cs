@@ -53,7 +53,7 @@ public static class SavedResults
         ConceptComparisonExperiment.Name => ConceptComparisonExperiment.Run(ConceptComparisonOptions.QuickMode with
         { Seeds = new long[] { 0, 1 }, Concepts = new[] { "footwear", "label" } }),
         ArchitectureSweepExperiment.Name => ArchitectureSweepExperiment.Run(ArchitectureSweepOptions.QuickMode with
-        { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" } }),
+        { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" }, Control = false, NullEdit = null, GammaLadder = [] }),
         UnlearningLlcExperiment.Name => UnlearningLlcExperiment.Run(UnlearningLlcOptions.QuickMode with
         { Procedures = new[] { "finetune", "neggrad" }, RelearnMaxSteps = 30 }),
         _ => throw new ArgumentException($"Unknown experiment '{experiment}'.", nameof(experiment)),

@@ -12,7 +12,8 @@ namespace LlcLab.Models;
 ///               nn.Flatten(), nn.Linear(128, 64), nn.ReLU(),                   # 8.*  → "fc1"   [64]
 ///               nn.Linear(64, 10))                                             # 10.*
 /// </code>
-/// for <c>cnn:digits:16-32</c> (parameter names <c>1.weight</c>, <c>1.bias</c>, <c>4.weight</c>, …, <c>10.bias</c>).
+/// for <c>cnn:digits:16-32</c>; <c>cnn:fashion:…</c> is the same for 28×28 images (<c>[B, 784]</c>, pooling floors 28 → 14 → 7 → 3)
+/// (parameter names <c>1.weight</c>, <c>1.bias</c>, <c>4.weight</c>, …, <c>10.bias</c>).
 /// Batched over chains by folding the chain dimension into the channels: the first convolution runs the C
 /// chains' kernels as one convolution with C·out channels on the shared input, later ones as grouped
 /// convolutions (groups = C) on <c>[B, C·ch, h, w]</c>. Hidden layers: <c>conv1</c>, <c>conv2</c>, … (after ReLU and
@@ -23,16 +24,22 @@ public sealed class CnnFunctional : ILayeredFunctional
     readonly long[] channels;
     readonly long fc;
     readonly int convs;
+    readonly long side0;
     readonly List<string> names = [];
     readonly List<int> paramIndex = []; // index into parameters of each stage's weight
 
-    public CnnFunctional(IReadOnlyList<long> channels, long fc, long outputs = 10)
+    /// <param name="channels">Channels per conv stage.</param>
+    /// <param name="fc">Hidden fully connected width (0: none).</param>
+    /// <param name="outputs">Classes.</param>
+    /// <param name="side">Image side: 8 (digits) or 28 (Fashion-MNIST); inputs are <c>[B, side²]</c>.</param>
+    public CnnFunctional(IReadOnlyList<long> channels, long fc, long outputs = 10, long side = 8)
     {
         this.channels = channels.ToArray();
         this.fc = fc;
+        side0 = side;
         convs = channels.Count;
         var ps = new List<ParameterInfo>();
-        long inCh = 1, side = 8;
+        long inCh = 1;
         int idx = 1; // 0 = Unflatten
         for (int s = 0; s < convs; s++)
         {
@@ -77,8 +84,8 @@ public sealed class CnnFunctional : ILayeredFunctional
                 Tensor input; long groups;
                 if (l == 0)
                 {
-                    if (h.dim() != 2 || h.shape[^1] != 64) throw new ArgumentException($"The digits CNN takes inputs [B, 64] (8×8 images as rows), got [{string.Join(",", h.shape)}].");
-                    input = h.reshape(h.shape[0], 1, 8, 8);
+                    if (h.dim() != 2 || h.shape[^1] != side0 * side0) throw new ArgumentException($"This CNN takes inputs [B, {side0 * side0}] ({side0}×{side0} images as rows), got [{string.Join(",", h.shape)}].");
+                    input = h.reshape(h.shape[0], 1, side0, side0);
                     groups = 1;
                 }
                 else
@@ -108,15 +115,16 @@ public sealed class CnnFunctional : ILayeredFunctional
     public Tensor MapFeatures(Tensor state, int layer, Func<Tensor, Tensor> f) =>
         layer <= convs ? f(state.flatten(2)).reshape(state.shape) : f(state);
 
-    /// <summary>The module and functional form for a <c>cnn:digits:…</c> spec.</summary>
+    /// <summary>The module and functional form for a <c>cnn:digits:…</c> or <c>cnn:fashion:…</c> spec.</summary>
     internal static (nn.Module<Tensor, Tensor>, ILayeredFunctional) Build(ModelSpec s)
     {
         long fc = s.Settings["fc"];
         int convs = (int)s.Settings["convs"];
+        long side0 = s.Settings.TryGetValue("side", out var sd) ? sd : 8;
         var channels = s.Widths.Skip(1).Take(convs).ToArray();
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", nn.Unflatten(1, [1, 8, 8])) };
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", nn.Unflatten(1, [1, side0, side0])) };
         var ends = new List<int>();
-        long inCh = 1, side = 8;
+        long inCh = 1, side = side0;
         foreach (var ch in channels)
         {
             layers.Add(($"{layers.Count}", nn.Conv2d(inCh, ch, 3, padding: 1)));
@@ -135,6 +143,6 @@ public sealed class CnnFunctional : ILayeredFunctional
             features = fc;
         }
         layers.Add(($"{layers.Count}", nn.Linear(features, s.Widths[^1])));
-        return (new LayeredSequential(layers, ends.ToArray()), new CnnFunctional(channels, fc, s.Widths[^1]));
+        return (new LayeredSequential(layers, ends.ToArray()), new CnnFunctional(channels, fc, s.Widths[^1], side0));
     }
 }

@@ -10,7 +10,8 @@ namespace LlcLab.Models;
 /// <item><c>cnn:digits:16-32</c> — CNN for 8×8 one-channel images (input <c>[B, 64]</c>, 10 classes): one
 ///   conv 3×3 (padding 1) + ReLU + 2×2 max-pool stage per listed channel count, then a hidden fully connected
 ///   layer of 64 units (override with a third part <c>fc128</c>, or <c>fc0</c> for none), then 10 outputs.
-///   See <see cref="CnnFunctional"/>.</item>
+///   <c>cnn:fashion:8:fc32</c> is the same family for 28×28 Fashion-MNIST images (input <c>[B, 784]</c>; pooling floors,
+///   28 → 14 → 7 → 3). See <see cref="CnnFunctional"/>.</item>
 /// <item><c>transformer:vocab=24,d=32,heads=2,layers=1,seq=3</c> — comma-separated <c>key=value</c> settings:
 ///   <c>vocab</c> (input tokens) and <c>seq</c> (sequence length) are required; <c>d</c> (model width, default 32),
 ///   <c>heads</c> (default 2; must divide d), <c>layers</c> (default 1), <c>mlp</c> (MLP width, default 4·d),
@@ -51,8 +52,10 @@ public sealed record ModelSpec(string Kind, IReadOnlyList<long> Widths, Activati
 
     static ModelSpec ParseCnn(string[] parts, string spec)
     {
-        if (parts.Length < 3 || !parts[1].Equals("digits", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"Spec '{spec}': write cnn:digits:16-32 (8×8 digit images; channels per conv stage).");
+        // The image side per data set: digits 8×8, Fashion-MNIST 28×28 (inputs are the images flattened row-major).
+        long side = parts.Length >= 2 ? parts[1].ToLowerInvariant() switch { "digits" => 8, "fashion" => 28, _ => 0 } : 0;
+        if (parts.Length < 3 || side == 0)
+            throw new ArgumentException($"Spec '{spec}': write cnn:digits:16-32 (8×8 digit images) or cnn:fashion:8-16 (28×28 Fashion-MNIST images); channels per conv stage.");
         var channels = parts[2].Split('-').Select(w =>
             long.TryParse(w, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new ArgumentException($"Channel count '{w}' in spec '{spec}' is not a positive integer.")).ToArray();
@@ -65,11 +68,11 @@ public sealed record ModelSpec(string Kind, IReadOnlyList<long> Widths, Activati
                 throw new ArgumentException($"Spec '{spec}': the fourth part must be fcN (hidden fully connected width, fc0 for none), not '{parts[3]}'.");
         }
         if (parts.Length > 4) throw new ArgumentException($"Spec '{spec}' has too many parts. Example: cnn:digits:16-32:fc64.");
-        var widths = new List<long> { 64 };
+        var widths = new List<long> { side * side };
         widths.AddRange(channels);
         if (fc > 0) widths.Add(fc);
         widths.Add(10);
-        return new ModelSpec("cnn", widths, Activation.ReLU, true, spec.Trim()) { Settings = new Dictionary<string, long> { ["fc"] = fc, ["convs"] = channels.Length } };
+        return new ModelSpec("cnn", widths, Activation.ReLU, true, spec.Trim()) { Settings = new Dictionary<string, long> { ["fc"] = fc, ["convs"] = channels.Length, ["side"] = side } };
     }
 
     static readonly string[] TransformerKeys = ["vocab", "d", "heads", "layers", "seq", "mlp", "out"];

@@ -21,11 +21,12 @@ public static class EffectCharts
     /// <summary>
     /// Markers with error bars (no connecting lines), e.g. ΔLLC vs parameter count with <paramref name="logX"/> = true.
     /// Point labels are printed only when the chart has at most <see cref="ChartStyle.MaxPrintedLabels"/> labelled
-    /// points; otherwise they are in the hover text.
+    /// points; otherwise they are in the hover text. <c>labelsInHover</c> keeps them in the hover text however sparse the chart
+    /// (for series whose points share x positions, e.g. λ̂ before and after at the same parameter count, where printed labels would overlap).
     /// </summary>
     public static GenericChart Scatter(IEnumerable<Series> series, string title, string xTitle, string yTitle,
-        bool logX = false, bool zeroLine = false, string? errorNote = null) =>
-        Draw(Check(series), lines: false, title, xTitle, yTitle, logX, zeroLine, errorNote);
+        bool logX = false, bool zeroLine = false, string? errorNote = null, bool labelsInHover = false) =>
+        Draw(Check(series), lines: false, title, xTitle, yTitle, logX, zeroLine, errorNote, hoverOnlyLabels: labelsInHover);
 
     /// <summary>
     /// "Before / during / after": one line of stages per series (x = stage names in order) with error bars;

@@ -37,6 +37,9 @@ public sealed class ArchitectureSweepSweep : SweepProtocol<ArchitectureSweepOpti
         return ArchitectureSweepExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Full mode ≈ 1.8 min per (architecture, seed): the reference run's notebook 05 took 60 min for 11 × 3 cells.</summary>
-    protected override TimeSpan? PriorCost(ArchitectureSweepOptions cell) => cell.Quick ? null : TimeSpan.FromSeconds(109);
+    /// <summary>Full mode ≈ 60 min per (architecture, seed) with the γ ladder, ≈ 35 min without it (extrapolated: on a shared core
+    /// the smallest Fashion-MNIST MLP took 20.5 min for its first 7 of 13 estimates, at chains 1.7× shorter than now); larger models
+    /// and the CNNs cost more.</summary>
+    protected override TimeSpan? PriorCost(ArchitectureSweepOptions cell) => cell.Quick ? null
+        : TimeSpan.FromMinutes(cell.GammaLadder.Count > 0 && cell.Seeds.Any(cell.GammaLadderSeeds.Contains) ? 60 : 35);
 }

@@ -36,7 +36,7 @@ public class ArchitectureSweepTests
         var o = ArchitectureSweepOptions.QuickMode with
         {
             Archs = new[] { "mlp:64-16-10:relu", "transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23" }, Inserted = false,
-            FineTuneMaxEpochs = 10, ComputeMala = false,
+            FineTuneMaxEpochs = 10, ComputeMala = false, Control = false, NullEdit = null, GammaLadder = [],
             MaxPolishSteps = 200,   // per-family SGLD (quick mode): full batch, the transformer at its own ε and γ
         };
         var r = ArchitectureSweepExperiment.Run(o);
@@ -44,9 +44,11 @@ public class ArchitectureSweepTests
         {
             Assert.True(r.Stat("parameters", "none", model: arch).Mean > 100);
             // Only weights after the erased layer were trained by the plateau fine-tuning, so LEACE's in-sample guarantee still holds there.
-            double probeBefore = r.Stat("probe_accuracy", "none", model: arch).Mean;
-            double probeAfter = r.Stat("probe_accuracy_downstream_tuned", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
-            Assert.True(probeAfter < 0.6 && probeAfter < probeBefore, $"{arch}: parity probe {probeBefore} → {probeAfter}");
+            // In sample (rows the eraser was fitted on, probe scored on a held-out quarter of them) the probe must be near chance.
+            double probeBefore = r.Stat("probe_accuracy_in_sample", "none", model: arch).Mean;
+            double probeAfter = r.Stat("probe_accuracy_downstream_tuned_in_sample", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
+            double chance = r.Stat("probe_accuracy_downstream_tuned_in_sample_chance", ArchitectureSweepExperiment.FineTuned, model: arch).Mean;
+            Assert.True(probeAfter < chance + 0.06, $"{arch}: parity probe {probeBefore} → {probeAfter} (chance {chance})");
             Assert.Single(r.Rows("at_minimum", ArchitectureSweepExperiment.FineTuned, model: arch));
             // Every estimate carries the minimum check, and the minimisation ran before the before and after estimates.
             Assert.Equal(2, r.Rows("llc_valid", model: arch).Count());
@@ -57,6 +59,72 @@ public class ArchitectureSweepTests
         var s = ArchitectureSummaries.From(r);
         Assert.Equal(new[] { "mlp", "transformer" }, s.Select(q => q.Family));
         Assert.Contains("mlp:64-16-10:relu", ArchitectureSummaries.ToText(s));
+    }
+
+    [Fact]
+    public void ControlAndNull_GetExactlyTheErasedRunsOptimizerSteps()
+    {
+        // The erased run fine-tunes until its plateau (S steps) and minimises (P steps); the un-erased control and the matched null
+        // edit must get exactly S and P, else "extra training lowers λ̂" masquerades as an erasure effect (issue 17).
+        var o = ArchitectureSweepOptions.QuickMode with
+        {
+            Archs = ["mlp:64-8-10:relu"], Inserted = false, FineTuneMaxEpochs = 8, FineTunePatience = 2, MaxPolishSteps = 40, GammaLadder = [],
+            Sgld = new LlcLab.Sampling.SgldOptions { Lr = 5e-5, Localization = 100, Chains = 2, Draws = 20, BurnIn = 10, BatchSize = null },
+        };
+        var r = ArchitectureSweepExperiment.Run(o);
+        string nul = ArchitectureSweepExperiment.NullFineTuned(LlcLab.Erasure.NullEdits.ObliqueName);
+        foreach (var metric in new[] { "finetune_steps", "polish_steps" })
+        {
+            double erased = Assert.Single(r.Rows(metric, ArchitectureSweepExperiment.FineTuned)).Value;
+            Assert.Equal(erased, Assert.Single(r.Rows(metric, ArchitectureSweepExperiment.ControlFineTuned)).Value);
+            Assert.Equal(erased, Assert.Single(r.Rows(metric, nul)).Value);
+        }
+        Assert.True(Assert.Single(r.Rows("finetune_steps", ArchitectureSweepExperiment.FineTuned)).Value > 0);
+        // Every fine-tuned model was estimated and carries the strict validity; the summary pairs the excess over the null.
+        foreach (var proc in new[] { ArchitectureSweepExperiment.FineTuned, ArchitectureSweepExperiment.ControlFineTuned, nul })
+            Assert.Single(r.Rows("llc_strict_valid", proc));
+        var s = Assert.Single(ArchitectureSummaries.From(r));
+        Assert.Equal(LlcLab.Erasure.NullEdits.ObliqueName, s.NullEdit);
+        Assert.Equal(1, s.ExcessSeeds + s.ExcessExcluded);
+    }
+
+    [Fact]
+    public void TransformerTask_Generalises_AndScrubbingEveryBlockLeavesTheConceptAtChance()
+    {
+        // The RQ3 transformer must answer held-out sums (it generalises, not only memorises), is erased at every block, and after
+        // concept scrubbing no linear probe on the fit rows beats chance at any block (LEACE's in-sample guarantee, block by block).
+        // Measured while building this (seed 0, quick): parity of (a + b) mod 23 is NOT linearly decodable from the read-out
+        // residual stream before erasure either (held-out probe 0.53 / 0.62 vs chance 0.52 at block1 / block2; likewise ge_half,
+        // a_parity, and parity mod 22 and 24) — notebook 05 reports the probe before erasure for every transformer.
+        using var task = ArchitectureTask.Create("transformer:vocab=24,d=16,heads=2,layers=2,seq=3,out=23", seed: 0, quick: true);
+        Assert.Equal(new[] { "block1", "block2" }, task.ErasureLayers);
+        Assert.True(task.TestAccuracy > 0.6, $"held-out sums: {task}");
+        var z = task.Train.Concept("parity"); var zt = task.Test.Concept("parity");
+        var scrub = LlcLab.Erasure.ConceptScrubbing.Scrub(task.Model, task.Train.X, z, task.ErasureLayers, mode: LlcLab.Erasure.ScrubMode.Insert);
+        using var erased = scrub.Network;
+        Assert.Equal(2, scrub.Layers.Count);
+        foreach (var layer in task.ErasureLayers)
+        {
+            using var he = erased.Activations(layer, task.Train.X);
+            using var hte = erased.Activations(layer, task.Test.X);
+            var after = HeldOutProbe.Measure(he, z, hte, zt, 0);
+            Assert.True(after.InSample <= after.InSampleChance + 0.06, $"{layer}: in-sample probe after scrubbing {after.InSample:F3} vs chance {after.InSampleChance:F3}");
+        }
+        foreach (var l in scrub.Layers) l.Eraser.Dispose();
+    }
+
+    [Fact]
+    public void FashionCnn_Takes28x28Images_AndTheTaskUsesFootwear()
+    {
+        using var net = Network.Create("cnn:fashion:4:fc16", seed: 0);
+        using var x = TorchSharp.torch.rand([3, 784]);
+        using var y = net.Module.call(x);
+        Assert.Equal(new long[] { 3, 10 }, y.shape);
+        using var h = net.Activations("conv1", x);
+        Assert.Equal(4 * 14 * 14, h.shape[^1]);
+        Assert.True(ArchitectureTask.IsFashion("cnn:fashion:4:fc16") && ArchitectureTask.IsFashion("mlp:784-16-10:relu") && !ArchitectureTask.IsFashion("mlp:64-16-10:relu"));
+        Assert.Equal("fashion", ArchitectureTask.SettingKey("mlp:784-16-10:relu"));
+        Assert.NotNull(ArchitectureTask.SgldFor("mlp:784-16-10:relu", quick: true).BatchSize);
     }
 
     [Fact]
