@@ -42,7 +42,8 @@ public static class UnlearningTrajectoryExperiment
         var train = task.Train.WithConcept("forget_class", isForget);
         var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(o.ForgetClass).to(ScalarType.Int64));
         var data = UnlearningData.ByClass(train, o.ForgetClass, test, concept: "forget_class");
-        var sgld = TrajectoryLlc.SharedSgld((o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed, ComputeMala = true }, task.Train.X.shape[0]);
+        var sgld = TrajectoryLlc.SharedSgld((o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed }, task.Train.X.shape[0]);
+        var sgldB = sgld with { Seed = ReminimisedSeed(seed) };
         var proc = UnlearningTrajectoryProcedures.Create(procedure, o, seed);
         var table = new ResultsTable();
         int count = 0;
@@ -67,7 +68,9 @@ public static class UnlearningTrajectoryExperiment
             table.Add(M("reminimise_steps", polish.Steps, "retain"));
             table.Add(M("reminimise_distance", Distance(atCk, atMin), "retain"));
             table.Add(M("accuracy_reminimised", Evaluate.Accuracy(atMin, data.Forget.X, data.Forget.Y), "forget"));
-            var b = TrajectoryLlc.Measure(atMin, task.Train.X, task.Train.Y, data, sgld, TrajectoryReference.Reminimised, key, o.TrainLlc, o.PerLayer);
+            // Independent chains for (B): with the same seed the two readings would share their sampling noise, which would
+            // make flat trajectories look alike under both definitions and inflate the A-vs-B agreement.
+            var b = TrajectoryLlc.Measure(atMin, task.Train.X, task.Train.Y, data, sgldB, TrajectoryReference.Reminimised, key, o.TrainLlc, o.PerLayer);
             table.AddRange(b);
             log?.WriteLine(FormattableString.Invariant(
                 $"seed {seed} {procedure,-8} step {ck.Step,4}: forget acc {table.Last(r => r.Metric == "accuracy" && r.DataSubset == "forget").Value,6:P1}  λ̂(D_r) A {Pick(a, "retain"),7:F2} (bound {Bound(a),8:G3})  B {Pick(b, "retain"),7:F2} (bound {Bound(b),8:G3}, {polish.Steps} steps)"));
@@ -75,6 +78,10 @@ public static class UnlearningTrajectoryExperiment
         table.Add(LlcRows.Metric(Name, model, "checkpoints", count, procedure, seed));
         return table;
     }
+
+    /// <summary>SGLD seed of reading (B) for training seed <paramref name="seed"/> (reading (A) uses the seed itself): the
+    /// two readings sample independently, the same at every checkpoint of a run (common random numbers along the trajectory).</summary>
+    public static long ReminimisedSeed(long seed) => LlcLab.Runtime.Seeding.Derive(seed, 0xB);
 
     static double Pick(List<ResultRow> rows, string subset) =>
         rows.First(r => r.Layer == TrajectoryLlc.AllLayers && r.DataSubset == subset && (r.Metric == TrajectoryLlc.CheckpointMetric || r.Metric == TrajectoryLlc.ReminimisedMetric)).Value;

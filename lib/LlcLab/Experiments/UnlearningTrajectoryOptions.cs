@@ -36,10 +36,13 @@ public sealed record UnlearningTrajectoryOptions
     public SgldOptions? Sgld { get; init; }
 
     /// <summary>The CI-sized version: a small MLP, one seed, short runs and chains (a smoke test of the protocol, not evidence).</summary>
+    /// <remarks>Three procedures (one gradient method, both erasers), no D_train reading, minibatch SGLD (batch 256) of 2 × 60 draws
+    /// without MALA: the whole protocol in about two minutes on a shared 2-core machine.</remarks>
     public static UnlearningTrajectoryOptions QuickMode { get; } = new()
     {
-        Quick = true, Arch = "mlp:64-16-16-10:relu", Seeds = [0], Steps = 40, ReminimiseSteps = 60,
-        Sgld = new SgldOptions { Lr = 5e-5, Localization = 100, Chains = 2, Draws = 100, BurnIn = 100, BatchSize = null },
+        Quick = true, Arch = "mlp:64-16-16-10:relu", Seeds = [0], Steps = 40, ReminimiseSteps = 60, TrainLlc = false,
+        Procedures = ["neggrad", "leace", "inlp"],
+        Sgld = new SgldOptions { Lr = 5e-5, Localization = 100, Chains = 2, Draws = 60, BurnIn = 60, BatchSize = 256, ComputeMala = false },
     };
 
     /// <summary>Throws a clear error for settings the protocol cannot run.</summary>

@@ -20,7 +20,7 @@ public class UnlearningTrajectoryTests
 
     static readonly UnlearningTrajectoryOptions Small = UnlearningTrajectoryOptions.QuickMode with
     {
-        Steps = 16, ReminimiseSteps = 30, Sgld = Tiny, Procedures = ["neggrad"],
+        Steps = 16, ReminimiseSteps = 30, Sgld = Tiny, Procedures = ["neggrad"], TrainLlc = true,
     };
 
     static UnlearningData Data(DigitsTask task, long forgetClass = 3)
