@@ -7,9 +7,25 @@ namespace LlcLab.Experiments;
 public sealed record TrajectoryPair(string Procedure, long Seed, string Layer, string DataSubset, int Points, double Spearman, bool SameDirection,
     double ChangeA, double ChangeB);
 
-/// <summary>A group of <see cref="TrajectoryPair"/>s summarised: mean ρ with its 95 % t-interval over trajectories, and the
-/// fraction whose net change agrees in sign.</summary>
-public sealed record TrajectoryAgreementSummary(string Group, int Trajectories, Summary Spearman, double SameDirectionRate);
+/// <summary>A group of <see cref="TrajectoryPair"/>s summarised: mean ρ with its 95 % t-interval over trajectories (clipped to
+/// [−1, 1]), and the fraction whose net change agrees in sign with its 95 % Wilson score interval.</summary>
+public sealed record TrajectoryAgreementSummary(string Group, int Trajectories, Summary Spearman, double SameDirectionRate,
+    double SameDirectionLow, double SameDirectionHigh)
+{
+    /// <summary>
+    /// The rule notebook 08 states before looking: the reference choice <see cref="Verdict.DoesNotDrive"/> the trajectory when the
+    /// mean ρ's interval lies above 0.5 and the direction rate's interval above ½; it <see cref="Verdict.Drives"/> it when the ρ
+    /// interval lies below 0.5 or the direction rate's below ½; otherwise <see cref="Verdict.CannotTell"/> (also with &lt; 2 defined ρ).
+    /// </summary>
+    public Verdict Decide() =>
+        Spearman.N < 2 ? Verdict.CannotTell
+        : Spearman.CiLow > 0.5 && SameDirectionLow > 0.5 ? Verdict.DoesNotDrive
+        : Spearman.CiHigh < 0.5 || SameDirectionHigh < 0.5 ? Verdict.Drives
+        : Verdict.CannotTell;
+
+    /// <summary>Outcome of <see cref="Decide"/>.</summary>
+    public enum Verdict { DoesNotDrive, Drives, CannotTell }
+}
 
 /// <summary>
 /// Does the choice of reference point drive the trajectory? For every (procedure, seed, layer, data subset) with both
@@ -51,12 +67,24 @@ public static class TrajectoryAgreement
         TrajectoryAgreementSummary One(string name, IReadOnlyList<TrajectoryPair> ps)
         {
             var rho = ps.Select(p => p.Spearman).Where(double.IsFinite).ToList();
-            return new TrajectoryAgreementSummary(name, ps.Count, rho.Count > 0 ? Stats.Summarize(rho) : new Summary(double.NaN, double.NaN, 0, double.NaN, double.NaN, 0.95),
-                ps.Count > 0 ? ps.Count(p => p.SameDirection) / (double)ps.Count : double.NaN);
+            var s = rho.Count > 0 ? Stats.Summarize(rho) : new Summary(double.NaN, double.NaN, 0, double.NaN, double.NaN, 0.95);
+            if (s.N > 1) s = s with { CiLow = Math.Max(-1, s.CiLow), CiHigh = Math.Min(1, s.CiHigh) };
+            int k = ps.Count(p => p.SameDirection);
+            var (lo, hi) = Wilson(k, ps.Count);
+            return new TrajectoryAgreementSummary(name, ps.Count, s, ps.Count > 0 ? k / (double)ps.Count : double.NaN, lo, hi);
         }
         var list = new List<TrajectoryAgreementSummary> { One("all", pairs) };
         list.AddRange(pairs.GroupBy(groupBy).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => One(g.Key, g.ToList())));
         return list;
+    }
+
+    /// <summary>95 % Wilson score interval of a proportion k/n (NaN for n = 0).</summary>
+    public static (double Low, double High) Wilson(int k, int n, double z = 1.959963984540054)
+    {
+        if (n <= 0) return (double.NaN, double.NaN);
+        double p = (double)k / n, z2 = z * z, d = 1 + z2 / n;
+        double c = (p + z2 / (2 * n)) / d, h = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / d;
+        return (Math.Max(0, c - h), Math.Min(1, c + h));
     }
 
     /// <summary>Tidy rows of the pairs: metric <c>ab_spearman</c> and <c>ab_same_direction</c> keyed by procedure, seed, layer, subset.</summary>

@@ -55,7 +55,6 @@ public static class TrajectoryCharts
         heat.SetProperty("y", rowsY.ToArray());
         heat.SetProperty("z", z.ToArray());
         heat.SetProperty("colorscale", "RdBu");
-        heat.SetProperty("reversescale", true);
         heat.SetProperty("zmid", 0.0);
         heat.SetProperty("hoverongaps", false);
         string zTitle = relative ? "(λ̂ − λ̂₀)/|λ̂₀|" : "λ̂ − λ̂₀";
@@ -77,7 +76,9 @@ public static class TrajectoryCharts
         }
         var chart = ChartStyle.Combine(charts).WithTitles(title, "fraction of the run (step / last step)", null);
         var layout = GenericChart.getLayout(chart);
-        layout.SetProperty("yaxis", ChartStyle.Obj(("autorange", "reversed"), ("automargin", true), ("type", "category")));
+        var y = Axis(layout, "yaxis");
+        y.SetProperty("autorange", "reversed");
+        y.SetProperty("type", "category");
         chart = GenericChart.setLayout(layout, chart);
         chart = chart.WithNote($"colour: mean over seeds with a valid estimate at that step; {(invalid.Count > 0 ? "grey ×: no valid seed" : "every cell has a valid seed")}");
         return chart;
@@ -110,8 +111,27 @@ public static class TrajectoryCharts
                 pts.Select(q => q.S.HalfWidthOf(error)).ToArray(), pts.Select(q => q.Label).ToArray(), pts.Select(q => q.Valid).ToArray()));
         }
         if (series.Count == 0) throw new InvalidOperationException($"No rows for {string.Join(", ", lines)} on subset '{dataSubset}', layer '{layer}' in {result.Name}.");
-        return EffectCharts.Draw(EffectCharts.Check(series), lines: true, title, "fraction of the run (step / last step)", yTitle, logX: false, zeroLine: false,
+        var chart = EffectCharts.Draw(EffectCharts.Check(series), lines: true, title, "fraction of the run (step / last step)", yTitle, logX: false, zeroLine: false,
             ErrorBars.Note(error, "the seeds that pass the validity check"), hoverOnlyLabels: true);
+        // Failed-validity points can be orders of magnitude off (a checkpoint on a steep slope reads λ̂ ≈ −10⁵) and would flatten
+        // every valid line: the y axis then spans the valid points, and a note counts the points left off it (they are in the table).
+        var valid = series.SelectMany(q => q.Y.Select((v, i) => (v, e: q.Error?[i] ?? 0, ok: q.Valid?[i] ?? true))).Where(t => t.ok && double.IsFinite(t.v)).ToList();
+        if (valid.Count == 0) return chart;
+        double lo = valid.Min(t => t.v - t.e), hi = valid.Max(t => t.v + t.e), pad = Math.Max(0.08 * (hi - lo), 1e-3 * Math.Max(1, Math.Abs(hi)));
+        (lo, hi) = (lo - pad, hi + pad);
+        int off = series.Sum(q => q.Y.Where((v, i) => !(q.Valid?[i] ?? true) && double.IsFinite(v) && (v < lo || v > hi)).Count());
+        if (off == 0) return chart;
+        var layout = GenericChart.getLayout(chart);
+        Axis(layout, "yaxis").SetProperty("range", new[] { lo, hi });
+        return GenericChart.setLayout(layout, chart).WithNote($"{off} failed-validity point{(off == 1 ? "" : "s")} off the axis (the y range spans the valid points)");
+    }
+
+    static DynamicObj.DynamicObj Axis(DynamicObj.DynamicObj layout, string name)
+    {
+        if (layout.TryGetPropertyValue(name) is { } v && Microsoft.FSharp.Core.FSharpOption<object>.get_IsSome(v) && v.Value is DynamicObj.DynamicObj d) return d;
+        var fresh = new DynamicObj.DynamicObj();
+        layout.SetProperty(name, fresh);
+        return fresh;
     }
 
     static bool? Valid(ExperimentResult result, string metric, ResultRow row)

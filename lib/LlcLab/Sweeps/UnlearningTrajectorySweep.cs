@@ -39,6 +39,8 @@ public sealed class UnlearningTrajectorySweep : SweepProtocol<UnlearningTrajecto
         return UnlearningTrajectoryExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Not measured yet in full mode; the quick-mode cell is ≈ 15 s of CPU (small MLP, 9 checkpoints × 2 readings × 6 estimates).</summary>
-    protected override TimeSpan? PriorCost(UnlearningTrajectoryOptions cell) => cell.Quick ? TimeSpan.FromSeconds(15) : null;
+    /// <summary>Quick mode measured: the notebook's 3 cells took 98 s wall on the shared 2-core machine (≈ 33 s each). Full mode is
+    /// not measured: 9 checkpoints × 2 readings × 7 estimates = 126 full-batch estimates per cell at ≈ 8 s each (rq4's full-mode
+    /// cost per estimate) gives ≈ 17 min per cell, ≈ 11 h of CPU for the default 8 procedures × 5 seeds.</summary>
+    protected override TimeSpan? PriorCost(UnlearningTrajectoryOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 35 : 1000);
 }

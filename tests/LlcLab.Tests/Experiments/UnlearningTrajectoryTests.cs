@@ -161,6 +161,14 @@ public class UnlearningTrajectoryTests
         var s = TrajectoryAgreement.Summarise(pairs, p => p.Procedure);
         Assert.Equal(["all", "p", "q"], s.Select(q => q.Group));
         Assert.Equal(0.5, s[0].SameDirectionRate);
+        // Wilson 95 % interval of 8/10 is [0.490, 0.943] (Newcombe 1998, Table I method 3).
+        var (lo, hi) = TrajectoryAgreement.Wilson(8, 10);
+        Assert.Equal(0.490, lo, 3);
+        Assert.Equal(0.943, hi, 3);
+        var rho = Stats.Summarize([0.9, 0.95, 0.85, 0.92]);
+        Assert.Equal(TrajectoryAgreementSummary.Verdict.DoesNotDrive, new TrajectoryAgreementSummary("g", 12, rho, 1.0, 0.76, 1.0).Decide());
+        Assert.Equal(TrajectoryAgreementSummary.Verdict.CannotTell, new TrajectoryAgreementSummary("g", 4, rho, 0.75, 0.30, 0.95).Decide());
+        Assert.Equal(TrajectoryAgreementSummary.Verdict.Drives, new TrajectoryAgreementSummary("g", 4, Stats.Summarize([0.1, -0.2, 0.0, 0.05]), 0.5, 0.15, 0.85).Decide());
     }
 
     [Fact]
@@ -198,5 +206,12 @@ public class UnlearningTrajectoryTests
         Assert.Equal(0.5, data[1].GetProperty("x")[0].GetDouble());
         var lines = TrajectoryCharts.Lines(new ExperimentResult("x", t), TrajectoryLlc.CheckpointMetric, "retain", "fc1", ["a", "b"], "l");
         Assert.Contains("failed validity", GenericChart.toFigureJson(lines));
+        Assert.DoesNotContain("off the axis", GenericChart.toFigureJson(lines));
+        // A failed point far off the valid ones no longer sets the scale: the axis spans the valid points and a note says so.
+        var far = new ResultsTable(t.Select(r => r.Procedure == "b" && r.Step == 4 && r.Metric == TrajectoryLlc.CheckpointMetric && r.Layer == "fc1" ? r with { Value = -1e5 } : r));
+        var json = GenericChart.toFigureJson(TrajectoryCharts.Lines(new ExperimentResult("x", far), TrajectoryLlc.CheckpointMetric, "retain", "fc1", ["a", "b"], "l"));
+        Assert.Contains("1 failed-validity point off the axis", json);
+        var range = JsonDocument.Parse(json).RootElement.GetProperty("layout").GetProperty("yaxis").GetProperty("range");
+        Assert.True(range[0].GetDouble() > -100 && range[1].GetDouble() < 100);
     }
 }
