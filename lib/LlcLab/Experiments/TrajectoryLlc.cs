@@ -39,7 +39,9 @@ public sealed record TrajectoryRowKey(string Experiment, string Model, string Pr
 ///   drift: w* is deliberately no minimum of L_f once D_f is unlearned. Its validity and bias bound are those of the L_r posterior it samples.</item>
 /// </list>
 /// Each λ̂ row has the companions of <see cref="LlcRows.Validity"/> keyed like it; <c>{metric}_grad_bias_bound</c> =
-/// (nβ‖∇L(w*)‖)²/2γ with the gradient over the <em>moving</em> weights only (for a layer: that layer's gradient).
+/// (nβ‖∇L(w*)‖)²/2γ with the gradient over the <em>moving</em> weights only (for a layer: that layer's gradient). The sampler
+/// diagnostics follow as <c>{metric}_r_hat</c>, <c>_ess</c>, <c>_fraction_below_init_loss</c>, <c>_mala</c> (when computed) and
+/// <c>_init_loss</c> (L(w*) of the measured loss).
 /// </summary>
 public static class TrajectoryLlc
 {
@@ -101,10 +103,21 @@ public static class TrajectoryLlc
         string metric = MetricOf(reference);
         var rows = new List<ResultRow>();
         var (rx, ry) = (data.Retain.X, data.Retain.Y);
+        void Diagnostics(LlcResult r, string layer, string subset)
+        {
+            var d = r.Diagnostics;
+            ResultRow D(string name, double v) => LlcRows.Metric(key.Experiment, key.Model, $"{metric}_{name}", v, key.Procedure, key.Seed, key.Step, layer, subset);
+            rows.Add(D("r_hat", d.RHat));
+            rows.Add(D("ess", d.Ess));
+            rows.Add(D("fraction_below_init_loss", d.FractionBelowInitLoss));
+            if (d.MalaAcceptance is { } m) rows.Add(D("mala", m));
+            rows.Add(D("init_loss", r.InitLoss));
+        }
         void Add(LlcResult r, double gradNorm, string layer, string subset)
         {
             rows.Add(LlcRows.From(r, key.Experiment, key.Model, key.Procedure, key.Seed, key.Step, layer, subset, metric));
             rows.AddRange(LlcRows.Validity(r, gradNorm, key.Experiment, key.Model, key.Procedure, key.Seed, key.Step, layer, subset, metric));
+            Diagnostics(r, layer, subset);
         }
         if (trainLlc)
         {
@@ -126,6 +139,7 @@ public static class TrajectoryLlc
         rows.Add(LlcRows.Metric(key.Experiment, key.Model, metric + "_valid", verdict.AtMinimum ? 1 : 0, key.Procedure, key.Seed, key.Step, AllLayers, "forget"));
         rows.Add(LlcRows.Metric(key.Experiment, key.Model, metric + "_grad_bias_bound", bound, key.Procedure, key.Seed, key.Step, AllLayers, "forget"));
         rows.Add(LlcRows.Metric(key.Experiment, key.Model, metric + "_strict_valid", verdict.Valid ? 1 : 0, key.Procedure, key.Seed, key.Step, AllLayers, "forget"));
+        Diagnostics(forget, AllLayers, "forget");
         return rows;
     }
 

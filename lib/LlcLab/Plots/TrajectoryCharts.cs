@@ -74,7 +74,7 @@ public static class TrajectoryCharts
             t.SetProperty("hovertemplate", "%{y}<br>run fraction %{x}<br>no seed valid<extra></extra>");
             charts.Add(GenericChart.ofTraceObject(true, t));
         }
-        var chart = ChartStyle.Combine(charts).WithTitles(title, "fraction of the run (step / last step)", null);
+        var chart = ChartStyle.Combine(charts).WithTitles(title, "fraction of the run (step / last step)", "procedure · layer");
         var layout = GenericChart.getLayout(chart);
         var y = Axis(layout, "yaxis");
         y.SetProperty("autorange", "reversed");
