@@ -1,3 +1,4 @@
+using TorchSharp;
 using LlcLab.IO;
 using LlcLab.Models;
 using LlcLab.Unlearning;
@@ -38,9 +39,11 @@ public static class UnlearningTrajectoryExperiment
     {
         ArgumentNullException.ThrowIfNull(o);
         using var task = DigitsTask.Create(o.Arch, seed, o.Quick);
-        var isForget = task.Train.Y.eq(o.ForgetClass).to(ScalarType.Int64);
+        // A held Scalar, not an implicit temporary: a GC on another thread can finalise a temporary mid-call (see Runtime/Scalars).
+        using var forgetClass = o.ForgetClass.ToScalar();
+        var isForget = task.Train.Y.eq(forgetClass).to(ScalarType.Int64);
         var train = task.Train.WithConcept("forget_class", isForget);
-        var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(o.ForgetClass).to(ScalarType.Int64));
+        var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(forgetClass).to(ScalarType.Int64));
         var data = UnlearningData.ByClass(train, o.ForgetClass, test, concept: "forget_class");
         var sgld = TrajectoryLlc.SharedSgld((o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed }, task.Train.X.shape[0]);
         var sgldB = sgld with { Seed = ReminimisedSeed(seed) };

@@ -25,8 +25,9 @@ public class UnlearningTrajectoryTests
 
     static UnlearningData Data(DigitsTask task, long forgetClass = 3)
     {
-        var train = task.Train.WithConcept("forget_class", task.Train.Y.eq(forgetClass).to(ScalarType.Int64));
-        var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(forgetClass).to(ScalarType.Int64));
+        using var fc = TorchSharp.ScalarExtensionMethods.ToScalar(forgetClass);
+        var train = task.Train.WithConcept("forget_class", task.Train.Y.eq(fc).to(ScalarType.Int64));
+        var test = task.Test.WithConcept("forget_class", task.Test.Y.eq(fc).to(ScalarType.Int64));
         return UnlearningData.ByClass(train, forgetClass, test, concept: "forget_class");
     }
 
