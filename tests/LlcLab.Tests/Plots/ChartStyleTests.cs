@@ -59,6 +59,17 @@ public class ChartStyleTests
         yield return ("ErasureCharts.AccuracyVsEdit", ErasureCharts.AccuracyVsEdit(new[] { outcome }));
         yield return ("ErasureCharts.InlpTrace", ErasureCharts.InlpTrace(new (string, IReadOnlyList<InlpTracePoint>)[] { ("r", new[] { new InlpTracePoint(0, 0, 0.9, 0.5, 0), new InlpTracePoint(1, 1, 0.6, 0.5, 0.1) }) }));
         yield return ("ErasureCharts.RemovedVsEdit", ErasureCharts.RemovedVsEdit(new (string, IReadOnlyList<ErasureOutcome>)[] { ("r", new[] { outcome }) }));
+        var traj = new ResultsTable();
+        foreach (var metric in new[] { TrajectoryLlc.CheckpointMetric, TrajectoryLlc.ReminimisedMetric })
+            for (int k = 0; k <= 2; k++)
+            {
+                traj.Add(LlcRows.Metric("e", "m", metric, 5 + k, "p", 0, k, "fc1", "retain"));
+                traj.Add(LlcRows.Metric("e", "m", metric + "_valid", k == 2 ? 0 : 1, "p", 0, k, "fc1", "retain"));
+            }
+        var tr = new ExperimentResult("e", traj);
+        yield return ("TrajectoryCharts.Heatmap", TrajectoryCharts.Heatmap(tr, TrajectoryLlc.CheckpointMetric, "retain", new[] { "p" }, new[] { "fc1" }, "t"));
+        yield return ("TrajectoryCharts.Lines", TrajectoryCharts.Lines(tr, TrajectoryLlc.CheckpointMetric, "retain", "fc1", new[] { "p" }, "t"));
+        yield return ("TrajectoryCharts.References", TrajectoryCharts.References(tr, "p", "retain", "fc1", "t"));
     }
 
     [Fact]
