@@ -47,12 +47,12 @@ public sealed record UnlearningAuditOptions
     /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>).</summary>
     public SgldOptions? Sgld { get; init; }
 
-    /// <summary>The CI-sized version: digits, both forget kinds, one seed, three procedures with two learning rates each, short chains
-    /// without the MALA diagnostic (a smoke test of the pipeline, not evidence).</summary>
+    /// <summary>The CI-sized version: digits, class forgetting, one seed, two procedures with two learning rates each, short chains
+    /// without the MALA diagnostic — a smoke test of the pipeline (9 models), not evidence.</summary>
     public static UnlearningAuditOptions QuickMode { get; } = new()
     {
-        Quick = true, Datasets = ["digits"], Seeds = [0], Procedures = ["finetune", "graddiff", "scrub"], RelearnMaxSteps = 40, MaxPolishSteps = 200,
-        HutchinsonProbes = 4, Sgld = DigitsTask.DefaultSgld(true) with { Draws = 150, BurnIn = 150, ComputeMala = false },
+        Quick = true, Datasets = ["digits"], ForgetKinds = ["class"], Seeds = [0], Procedures = ["graddiff", "scrub"], RelearnMaxSteps = 30,
+        MaxPolishSteps = 100, HutchinsonProbes = 2, Sgld = DigitsTask.DefaultSgld(true) with { Draws = 100, BurnIn = 100, ComputeMala = false },
     };
 }
 
