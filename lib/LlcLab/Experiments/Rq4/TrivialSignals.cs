@@ -8,7 +8,7 @@ namespace LlcLab.Experiments;
 /// <summary>
 /// The trivial baselines an LLC-based unlearning check must beat (computed on the same runs): ‖Δw‖ = ‖w − w_original‖ over all
 /// parameters, KL(original ‖ model) averaged over the forget rows, and the Hutchinson estimate of the Hessian trace of a loss.
-/// (The retain-loss gradient norm is <see cref="Stationarity.GradNorm"/>; the forget loss and the step counts come from the run.)
+/// (The retain-loss gradient norm is <see cref="Stationarity"/>.GradNorm; the forget loss and the step counts come from the run.)
 /// </summary>
 public static class TrivialSignals
 {
