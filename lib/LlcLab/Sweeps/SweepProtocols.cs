@@ -4,7 +4,7 @@ namespace LlcLab.Sweeps;
 public static class SweepProtocols
 {
     /// <summary>Every registered protocol.</summary>
-    public static IReadOnlyList<ISweepProtocol> All { get; } = [new ErasureLlcSweep(), new ConceptComparisonSweep(), new ArchitectureSweepSweep(), new UnlearningLlcSweep(), new UnlearningTrajectorySweep()];
+    public static IReadOnlyList<ISweepProtocol> All { get; } = [new ErasureLlcSweep(), new ConceptComparisonSweep(), new ArchitectureSweepSweep(), new UnlearningLlcSweep(), new UnlearningTrajectorySweep(), new UnlearningAuditSweep()];
 
     /// <summary>The protocol called <paramref name="name"/>; a clear error listing the known names otherwise.</summary>
     public static ISweepProtocol Get(string name) =>

@@ -41,9 +41,7 @@ public sealed class LlcMetric(SgldOptions? options = null, IReadOnlyList<LlcSubs
         var groups = new List<(string? Layer, SgldOptions Options)> { (null, sgld) };
         if (perLayer)
         {
-            var prefixes = c.Model.ParameterInfos.Select(p => p.Name[..p.Name.LastIndexOf('.')]).Distinct().ToList();
-            for (int i = 0; i < prefixes.Count; i++)
-                groups.Add((i < prefixes.Count - 1 ? $"h{i + 1}" : "output", sgld with { OnlyParameters = [prefixes[i]] }));
+            foreach (var (layer, prefix) in LayerGroups(c.Model)) groups.Add((layer, sgld with { OnlyParameters = [prefix] }));
         }
         var rows = new List<MetricValue>();
         foreach (var subset in on)
@@ -61,6 +59,15 @@ public sealed class LlcMetric(SgldOptions? options = null, IReadOnlyList<LlcSubs
                     foreach (var w in r.Diagnostics.Warnings) onWarning($"step {c.Checkpoint.Step}, llc[{name}{(layer is null ? "" : "/" + layer)}]: {w}");
             }
         return rows;
+    }
+
+    /// <summary>The weight groups of the per-layer (weight-restricted) LLC: label <c>h1</c>, <c>h2</c>, … for the weights that produce
+    /// that hidden layer, <c>output</c> for the last, with the parameter-name prefix the sampler's <see cref="SgldOptions.OnlyParameters"/> takes.</summary>
+    public static IReadOnlyList<(string Layer, string Prefix)> LayerGroups(Models.Network net)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        var prefixes = net.ParameterInfos.Select(p => p.Name[..p.Name.LastIndexOf('.')]).Distinct().ToList();
+        return prefixes.Select((p, i) => (i < prefixes.Count - 1 ? $"h{i + 1}" : "output", p)).ToList();
     }
 
     /// <summary>
