@@ -16,6 +16,8 @@ public static class SavedResults
         [ConceptComparisonExperiment.Name] = "04-rq2-what-the-llc-reveals",
         [ArchitectureSweepExperiment.Name] = "05-rq3-architectures-and-sizes",
         [UnlearningLlcExperiment.Name] = "06-rq4-llc-as-unlearning-metric",
+        [UnlearningAuditExperiment.Name] = "06-rq4-unlearning-audit",
+        [UnlearningTrajectoryExperiment.Name] = "08-llc-during-unlearning",
     };
 
     /// <summary>
@@ -48,10 +50,12 @@ public static class SavedResults
     /// <summary>A deliberately small run of a protocol (one seed, few conditions, short chains) for quick-mode summaries.</summary>
     public static ExperimentResult ComputeSmall(string experiment) => experiment switch
     {
+        // RQ1/RQ2 stand-ins on digits (the fast teaching set): the same protocol and matched nulls, minutes instead of 03/04's quarter hour.
         ErasureLlcExperiment.Name => ErasureLlcExperiment.Run(ErasureLlcOptions.QuickMode with
-        { Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 } }),
+        { Data = ConceptTask.DigitsName, Arch = "mlp:64-32-10:relu", Concept = "parity", Seeds = new long[] { 0, 1 }, Strengths = new[] { 0.0, 1.0 } }),
         ConceptComparisonExperiment.Name => ConceptComparisonExperiment.Run(ConceptComparisonOptions.QuickMode with
-        { Seeds = new long[] { 0, 1 }, Concepts = new[] { "footwear", "label" } }),
+        { Data = ConceptTask.DigitsName, Arch = "mlp:64-32-10:relu", Seeds = new long[] { 0, 1 }, Concepts = new[] { "parity" } }),
+        UnlearningTrajectoryExperiment.Name => UnlearningTrajectoryExperiment.Run(UnlearningTrajectoryOptions.QuickMode with { Procedures = ["neggrad", "leace"] }),
         ArchitectureSweepExperiment.Name => ArchitectureSweepExperiment.Run(ArchitectureSweepOptions.QuickMode with
         { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" }, Control = false, NullEdit = null, GammaLadder = [] }),
         UnlearningLlcExperiment.Name => UnlearningLlcExperiment.Run(UnlearningLlcOptions.QuickMode with
