@@ -96,17 +96,22 @@ public static class ExperimentCharts
         return ok.Length == 0 ? (all, false, label) : (Stats.Summarize(ok.Select(r => r.Value)), true, label);
     }
 
-    /// <summary>The <c>{metric}_valid</c> companion of <paramref name="row"/> (same model, procedure, step, seed, layer, subset): true, false, or null when there is none.</summary>
+    /// <summary>The validity companion of <paramref name="row"/> (same model, procedure, step, seed, layer, subset): true, false, or
+    /// null when there is none. The strict <c>{metric}_strict_valid</c> (minimum and sampler health: R̂, MALA) wins over
+    /// <c>{metric}_valid</c> (minimum only) when present, so the charts mark exactly the estimates the verdicts exclude.</summary>
     private static bool? ValidityOf(ExperimentResult result, string metric, ResultRow row)
     {
-        var v = result.Rows(metric + "_valid", row.Procedure, row.Step, row.Model, row.Layer, row.DataSubset)
+        var v = result.Rows(metric + "_strict_valid", row.Procedure, row.Step, row.Model, row.Layer, row.DataSubset)
             .Where(r => r.Seed == row.Seed).ToList();
+        if (v.Count == 0)
+            v = result.Rows(metric + "_valid", row.Procedure, row.Step, row.Model, row.Layer, row.DataSubset)
+                .Where(r => r.Seed == row.Seed).ToList();
         return v.Count == 0 ? null : v.All(r => r.Value > 0.5);
     }
 
     private static string Note(ExperimentResult result, string metric, ErrorBar error, bool markInvalid)
     {
-        bool checkedRows = markInvalid && result.Rows(metric + "_valid").Any();
+        bool checkedRows = markInvalid && (result.Rows(metric + "_valid").Any() || result.Rows(metric + "_strict_valid").Any());
         return ErrorBars.Note(error, checkedRows ? "the seeds that pass the validity check" : "seeds");
     }
 }
