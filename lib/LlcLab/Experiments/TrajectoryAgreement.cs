@@ -5,7 +5,7 @@ namespace LlcLab.Experiments;
 /// <summary>One trajectory read both ways: Spearman ρ between its (A) and (B) λ̂ over the checkpoints, and whether the
 /// net change (last − first checkpoint) has the same sign under both.</summary>
 public sealed record TrajectoryPair(string Procedure, long Seed, string Layer, string DataSubset, int Points, double Spearman, bool SameDirection,
-    double ChangeA, double ChangeB);
+    double ChangeA, double ChangeB, string Model = "");
 
 /// <summary>A group of <see cref="TrajectoryPair"/>s summarised: mean ρ with its 95 % t-interval over trajectories (clipped to
 /// [−1, 1]), and the fraction whose net change agrees in sign with its 95 % Wilson score interval.</summary>
@@ -42,18 +42,18 @@ public static class TrajectoryAgreement
         ArgumentNullException.ThrowIfNull(result);
         var a = result.Rows(TrajectoryLlc.CheckpointMetric).ToList();
         var b = result.Rows(TrajectoryLlc.ReminimisedMetric)
-            .ToDictionary(r => (r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step), r => r.Value);
+            .ToDictionary(r => (r.Model, r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step), r => r.Value);
         var pairs = new List<TrajectoryPair>();
-        foreach (var g in a.GroupBy(r => (r.Procedure, r.Seed, r.Layer, r.DataSubset)))
+        foreach (var g in a.GroupBy(r => (r.Model, r.Procedure, r.Seed, r.Layer, r.DataSubset)))
         {
-            var pts = g.Where(r => r.Step is not null && b.ContainsKey((r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step)))
-                .OrderBy(r => r.Step).Select(r => (A: r.Value, B: b[(r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step)])).ToList();
+            var pts = g.Where(r => r.Step is not null && b.ContainsKey((r.Model, r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step)))
+                .OrderBy(r => r.Step).Select(r => (A: r.Value, B: b[(r.Model, r.Procedure, r.Seed, r.Layer, r.DataSubset, r.Step)])).ToList();
             if (pts.Count < 3) continue;
             var xa = pts.Select(p => p.A).ToArray(); var xb = pts.Select(p => p.B).ToArray();
             double rho = Stats.Spearman(xa, xb);
             double ca = xa[^1] - xa[0], cb = xb[^1] - xb[0];
             pairs.Add(new TrajectoryPair(g.Key.Procedure, g.Key.Seed ?? 0, g.Key.Layer ?? "", g.Key.DataSubset ?? "", pts.Count, rho,
-                Math.Sign(ca) == Math.Sign(cb), ca, cb));
+                Math.Sign(ca) == Math.Sign(cb), ca, cb, g.Key.Model));
         }
         return pairs;
     }
@@ -87,13 +87,15 @@ public static class TrajectoryAgreement
         return (Math.Max(0, c - h), Math.Min(1, c + h));
     }
 
-    /// <summary>Tidy rows of the pairs: metric <c>ab_spearman</c> and <c>ab_same_direction</c> keyed by procedure, seed, layer, subset.</summary>
-    public static IEnumerable<ResultRow> ToRows(IEnumerable<TrajectoryPair> pairs, string experiment, string model)
+    /// <summary>Tidy rows of the pairs: metric <c>ab_spearman</c> and <c>ab_same_direction</c> keyed by model (the pair's own problem,
+    /// else <paramref name="model"/>), procedure, seed, layer, subset.</summary>
+    public static IEnumerable<ResultRow> ToRows(IEnumerable<TrajectoryPair> pairs, string experiment, string model = "")
     {
-        foreach (var p in pairs)
+        foreach (var p0 in pairs)
         {
-            yield return LlcRows.Metric(experiment, model, "ab_spearman", p.Spearman, p.Procedure, p.Seed, layer: p.Layer, dataSubset: p.DataSubset);
-            yield return LlcRows.Metric(experiment, model, "ab_same_direction", p.SameDirection ? 1 : 0, p.Procedure, p.Seed, layer: p.Layer, dataSubset: p.DataSubset);
+            var p = p0; string m = p.Model.Length > 0 ? p.Model : model;
+            yield return LlcRows.Metric(experiment, m, "ab_spearman", p.Spearman, p.Procedure, p.Seed, layer: p.Layer, dataSubset: p.DataSubset);
+            yield return LlcRows.Metric(experiment, m, "ab_same_direction", p.SameDirection ? 1 : 0, p.Procedure, p.Seed, layer: p.Layer, dataSubset: p.DataSubset);
         }
     }
 }

@@ -20,7 +20,7 @@ public class UnlearningTrajectoryTests
 
     static readonly UnlearningTrajectoryOptions Small = UnlearningTrajectoryOptions.QuickMode with
     {
-        Steps = 16, ReminimiseSteps = 30, Sgld = Tiny, Procedures = ["neggrad"], TrainLlc = true,
+        Steps = 16, ReminimiseSteps = 30, Sgld = Tiny, Procedures = ["neggrad"], TrainLlc = true, Tuned = false,
     };
 
     static UnlearningData Data(DigitsTask task, long forgetClass = 3)
@@ -170,6 +170,29 @@ public class UnlearningTrajectoryTests
         Assert.Equal(TrajectoryAgreementSummary.Verdict.DoesNotDrive, new TrajectoryAgreementSummary("g", 12, rho, 1.0, 0.76, 1.0).Decide());
         Assert.Equal(TrajectoryAgreementSummary.Verdict.CannotTell, new TrajectoryAgreementSummary("g", 4, rho, 0.75, 0.30, 0.95).Decide());
         Assert.Equal(TrajectoryAgreementSummary.Verdict.Drives, new TrajectoryAgreementSummary("g", 4, Stats.Summarize([0.1, -0.2, 0.0, 0.05]), 0.5, 0.15, 0.85).Decide());
+    }
+
+    [Fact]
+    public void A_tuned_run_on_random_forgetting_is_observed_at_its_tuned_length_and_says_what_it_ran()
+    {
+        var o = Small with { Tuned = true, ForgetKinds = ["random"], PerLayer = false, TrainLlc = false };
+        var res = new ExperimentResult(UnlearningTrajectoryExperiment.Name, UnlearningTrajectoryExperiment.RunOne(o, "digits", "random", "graddiff", 0));
+        Assert.All(res.Table, r => Assert.Equal("digits/random", r.Model));
+        double V(string m, string? subset = null) => res.Rows(m, "graddiff", dataSubset: subset).Single().Value;
+        var grid = ProcedureTuning.DefaultGrid("graddiff", quick: true);
+        Assert.Contains(V("tuned_lr"), grid.Lrs);
+        Assert.Contains((int)V("tuned_steps"), grid.Steps);
+        double run = V("run_steps");
+        Assert.True(run % o.Checkpoints == 0 && run >= V("tuned_steps") && run - V("tuned_steps") < o.Checkpoints, $"run {run}, tuned {V("tuned_steps")}");
+        Assert.Equal(9, res.Rows("accuracy", "graddiff", dataSubset: "forget").Count());
+        Assert.Equal(run, res.Rows("accuracy", "graddiff").Max(r => r.Step!.Value));
+        Assert.InRange(V("retrain_accuracy", "retain"), 0.5, 1.0);
+        // The erasers run on the same problem: the concept is membership of the random D_f.
+        var leace = UnlearningTrajectoryExperiment.RunOne(o, "digits", "random", "leace", 0);
+        Assert.DoesNotContain(leace, r => r.Metric == "tuned_lr");
+        Assert.Equal(9, leace.Count(r => r.Metric == "strength"));
+        Assert.Throws<ArgumentException>(() => (o with { ForgetKinds = ["half"] }).Validate());
+        Assert.Throws<ArgumentException>(() => (o with { Datasets = ["mnist"] }).Validate());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using TorchSharp;
 using LlcLab.Data;
 using LlcLab.Models;
 using LlcLab.Runtime;
@@ -15,6 +16,8 @@ namespace LlcLab.Experiments;
 /// </summary>
 public sealed class AuditTask : IDisposable
 {
+    /// <summary>The concept on <see cref="UnlearningData"/>'s rows: 1 for a member of D_f (and, on test rows under "class", for the forgotten class).</summary>
+    public const string ForgetConcept = "forget";
     /// <summary>"digits/class", "fashion/random", …: the Model column of the audit's rows.</summary>
     public string Name { get; }
     public string Dataset { get; }
@@ -30,11 +33,13 @@ public sealed class AuditTask : IDisposable
     public LabelledSubset Validation { get; }
     /// <summary>D_r as a data set (what retraining trains on).</summary>
     public Dataset RetainSet { get; }
+    /// <summary>D_train = D_f ∪ D_r in its original row order (what the original was trained on), with the <see cref="ForgetConcept"/>.</summary>
+    public Dataset Train { get; }
 
-    AuditTask(string dataset, string kind, string arch, long seed, int epochs, Network original, UnlearningData data, LabelledSubset validation, Dataset retain)
+    AuditTask(string dataset, string kind, string arch, long seed, int epochs, Network original, UnlearningData data, LabelledSubset validation, Dataset retain, Dataset train)
     {
         Dataset = dataset; Kind = kind; Arch = arch; Seed = seed; Epochs = epochs; Original = original; Data = data; Validation = validation;
-        RetainSet = retain; Name = $"{dataset}/{kind}";
+        RetainSet = retain; Train = train; Name = $"{dataset}/{kind}";
     }
 
     /// <summary>Builds the task for one (data set, forget kind, seed).</summary>
@@ -73,9 +78,16 @@ public sealed class AuditTask : IDisposable
             "random" => RandomRows(train.Count, o.ForgetFraction, seed),
             _ => throw new ArgumentException($"Unknown forget kind '{kind}'; use class or random (UnlearningAuditOptions.ForgetKinds)."),
         };
-        var data = UnlearningData.ByIndices(train, forgetRows, test);
+        // The concept "is in D_f" on every row (test rows: of the forgotten class under "class", none under "random"), so that
+        // concept erasers (LEACE, INLP: notebook 08) can erase exactly what is to be forgotten.
+        var member = zeros(train.Count, dtype: ScalarType.Int64);
+        if (forgetRows.Length > 0) member.index_fill_(0, tensor(forgetRows), 1);
+        train = train.WithConcept(ForgetConcept, member);
+        using (var fc = o.ForgetClass.ToScalar())
+            test = test.WithConcept(ForgetConcept, kind == "class" ? test.Y.eq(fc).to(ScalarType.Int64) : zeros(test.Count, dtype: ScalarType.Int64));
+        var data = UnlearningData.ByIndices(train, forgetRows, test, concept: ForgetConcept);
         var retain = train.Subset((IEnumerable<long>)data.Retain.Indices!, train.Name + "/retain");
-        return new AuditTask(dataset, kind, arch, seed, epochs, model, data, LabelledSubset.From(val), retain);
+        return new AuditTask(dataset, kind, arch, seed, epochs, model, data, LabelledSubset.From(val), retain, train);
     }
 
     /// <summary>A network trained from scratch on D_r with the original's recipe (same epochs, batch and optimiser), init seed <paramref name="initSeed"/>.</summary>
