@@ -22,6 +22,11 @@ public sealed record UnlearningAuditOptions
     public double ForgetFraction { get; init; } = 0.1;
     /// <summary>The approximate procedures, each tuned (<see cref="ProcedureTuning"/>).</summary>
     public IReadOnlyList<string> Procedures { get; init; } = ["finetune", "neggrad", "graddiff", "relabel", "salun", "scrub"];
+    /// <summary>Concept erasers audited beside the gradient procedures (untuned: the full-strength eraser of "is in D_f" at
+    /// <see cref="EraserLayer"/>, folded into the next layer): "leace" (Belrose et al. 2023) and/or "inlp" (8 rounds).</summary>
+    public IReadOnlyList<string> Erasers { get; init; } = ["leace"];
+    /// <summary>The hidden layer the erasers act on.</summary>
+    public string EraserLayer { get; init; } = "h1";
     /// <summary>Retrained models besides the reference: the positives of the scoring (the reference is the LLC signals' yardstick, so it is not scored).</summary>
     public int PositiveRetrains { get; init; } = 2;
     /// <summary>Cap on relearning steps (measured at 1-step resolution).</summary>
@@ -51,7 +56,7 @@ public sealed record UnlearningAuditOptions
     /// without the MALA diagnostic — a smoke test of the pipeline (9 models), not evidence.</summary>
     public static UnlearningAuditOptions QuickMode { get; } = new()
     {
-        Quick = true, Datasets = ["digits"], ForgetKinds = ["class"], Seeds = [0], Procedures = ["graddiff", "scrub"], RelearnMaxSteps = 30,
+        Quick = true, Datasets = ["digits"], ForgetKinds = ["class"], Seeds = [0], Procedures = ["graddiff", "scrub"], Erasers = [], RelearnMaxSteps = 30,
         MaxPolishSteps = 100, HutchinsonProbes = 2, Sgld = DigitsTask.DefaultSgld(true) with { Draws = 100, BurnIn = 100, ComputeMala = false },
     };
 }
@@ -92,6 +97,7 @@ public static class UnlearningAuditExperiment
     {
         var o = options ?? new UnlearningAuditOptions();
         if (o.PositiveRetrains < 1) throw new ArgumentException($"PositiveRetrains must be ≥ 1 (got {o.PositiveRetrains}): the retrains are the positives of the scoring.");
+        foreach (var e in o.Erasers) _ = Eraser(e, o, 0);
         var table = new ResultsTable();
         foreach (var dataset in o.Datasets)
             foreach (var kind in o.ForgetKinds)
@@ -187,6 +193,14 @@ public static class UnlearningAuditExperiment
             log?.WriteLine(FormattableString.Invariant($"  tuned {name}: lr {t.Chosen.Lr:G3}, {t.Chosen.Steps} steps{(t.Feasible ? "" : " (RA/VA not within 2 points of retrain anywhere on the grid)")}"));
             Measure(name, model, t.Chosen.Steps);
         }
+        foreach (var name in o.Erasers)
+        {
+            // The erased network itself (strength t = 1 / the last INLP round), not re-trained: an eraser is a one-shot edit.
+            var last = Eraser(name, o, seed).Run(task.Original, data, seed).Last();
+            using var erased = last.ToNetwork(task.Original);
+            log?.WriteLine($"  {name} at {o.EraserLayer}: the eraser of \"is in D_f\" folded into the next layer");
+            Measure(name, erased, 0);
+        }
         if (kind == "class")
         {
             var (sup, shift) = HardNegatives.SuppressClass(task.Original, data.Forget, o.ForgetClass, target.Forget);
@@ -201,4 +215,12 @@ public static class UnlearningAuditExperiment
         using (shallow) Measure(HardNegatives.Relearnable, shallow, ascent);
         using (var perturbed = HardNegatives.Perturb(task.Original, o.PerturbNorm, seed)) Measure(HardNegatives.Perturbed, perturbed, 0);
     }
+
+    /// <summary>The eraser procedure <paramref name="name"/> of <see cref="UnlearningAuditOptions.Erasers"/>.</summary>
+    static IUnlearningProcedure Eraser(string name, UnlearningAuditOptions o, long seed) => name switch
+    {
+        "leace" => new ConceptErasure(o.EraserLayer, Steps: 1),
+        "inlp" => new InlpErasure(o.EraserLayer, Rounds: 8, Seed: seed),
+        _ => throw new ArgumentException($"Unknown eraser '{name}' (Erasers); use leace or inlp."),
+    };
 }

@@ -144,7 +144,7 @@ public class UnlearningAuditTests
 
     static UnlearningAuditOptions Tiny => UnlearningAuditOptions.QuickMode with
     {
-        DigitsArch = "mlp:64-16-16-10:relu", ForgetKinds = ["class", "random"], Procedures = ["finetune"], PositiveRetrains = 1, RelearnMaxSteps = 10,
+        DigitsArch = "mlp:64-16-16-10:relu", ForgetKinds = ["class", "random"], Procedures = ["finetune"], Erasers = ["leace"], PositiveRetrains = 1, RelearnMaxSteps = 10,
         MaxPolishSteps = 50, HutchinsonProbes = 2, Sgld = DigitsTask.DefaultSgld(quick: true) with { Chains = 1, Draws = 40, BurnIn = 40, ComputeMala = false },
     };
 
@@ -169,6 +169,12 @@ public class UnlearningAuditTests
             Assert.Equal(UnlearningSignals.Definitions.Count, u.Signals.Count);
         }
         Assert.Equal(0.0, a.Rows("weight_distance", "original").First().Value);
+        // The LEACE arm: measured like a procedure (one edit, no optimiser steps), labelled by behaviour only.
+        Assert.Equal(2, a.Rows("opt_steps", "leace").Count());
+        Assert.All(a.Rows("opt_steps", "leace"), r => Assert.Equal(0, r.Value));
+        Assert.All(a.Rows("weight_distance", "leace"), r => Assert.True(r.Value > 0));
+        Assert.Contains(signals.Units, u => u.Procedure == "leace" && u.ByConstruction is null);
+        Assert.Throws<ArgumentException>(() => UnlearningAuditExperiment.Run(Tiny with { Erasers = ["rlace"] }));
         Assert.All(a.Rows("relearn_steps"), r => Assert.Equal(Math.Round(r.Value), r.Value));
         var (scores, comparisons, verdicts) = signals.Score(100);
         var rows = UnlearningSignals.ToRows(scores, comparisons, verdicts, "06").ToList();
