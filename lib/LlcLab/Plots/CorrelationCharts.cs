@@ -1,5 +1,6 @@
 using System.Globalization;
 using Plotly.NET;
+using LlcLab.Analysis;
 using CChart = Plotly.NET.CSharp.Chart;
 
 namespace LlcLab.Plots;
@@ -65,7 +66,7 @@ public static class CorrelationCharts
 /// <summary>Conversions from the experiments' statistics records.</summary>
 public static class CorrelationLabels
 {
-    /// <summary>A chart label for a <see cref="LlcLab.Experiments.Correlation"/>.</summary>
-    public static CorrelationLabel ToLabel(this LlcLab.Experiments.Correlation c) =>
+    /// <summary>A chart label for a <see cref="LlcLab.Analysis.Correlation"/>.</summary>
+    public static CorrelationLabel ToLabel(this LlcLab.Analysis.Correlation c) =>
         new(c.Method == "spearman" ? "Spearman ρ" : "Pearson r", c.R, c.Low, c.High, c.Level);
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using LlcLab.Experiments;
+using LlcLab.Analysis;
 
 namespace LlcLab.Plots;
 

@@ -2,7 +2,7 @@ namespace LlcLab.Sampling;
 
 /// <summary>
 /// The one set of limits by which an LLC estimate is judged: the estimator's warnings (<see cref="Llc"/>), the
-/// validity check of the experiments (<c>Experiments.LlcValidity</c>) and the calibration rule
+/// validity check of the experiments (<c>Analysis.LlcValidity</c>) and the calibration rule
 /// (<see cref="Calibration"/>) all read them from here.
 /// <list type="bullet">
 /// <item>split-R̂ ≤ <see cref="MaxRHat"/> (Vehtari et al. 2021 suggest 1.01 for publication-grade MCMC; 1.1 is the

@@ -1,4 +1,4 @@
-using LlcLab.Experiments;
+using LlcLab.Protocols;
 using LlcLab.IO;
 
 namespace LlcLab.Sweeps;

@@ -1,4 +1,3 @@
-using LlcLab.Experiments;
 using LlcLab.IO;
 
 namespace LlcLab.Sweeps;

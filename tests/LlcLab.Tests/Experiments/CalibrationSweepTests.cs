@@ -1,4 +1,5 @@
-using LlcLab.Experiments;
+using LlcLab.Analysis;
+using LlcLab.Protocols;
 using LlcLab.Sampling;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using LlcLab.Erasure;
-using LlcLab.Experiments;
+using LlcLab.Protocols;
 using Xunit;
 
 namespace LlcLab.Tests.Experiments;

@@ -1,5 +1,6 @@
 using LlcLab.Erasure;
-using LlcLab.Experiments;
+using LlcLab.Analysis;
+using LlcLab.Protocols;
 using LlcLab.IO;
 using LlcLab.Models;
 using Xunit;

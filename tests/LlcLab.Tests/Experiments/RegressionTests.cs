@@ -1,4 +1,4 @@
-using LlcLab.Experiments;
+using LlcLab.Analysis;
 using LlcLab.IO;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using LlcLab.Data;
-using LlcLab.Experiments;
+using LlcLab.Analysis;
 using LlcLab.IO;
 using LlcLab.Models;
 using LlcLab.Sampling;

@@ -1,4 +1,4 @@
-using LlcLab.Experiments;
+using LlcLab.Analysis;
 using Xunit;
 
 namespace LlcLab.Tests.Experiments;

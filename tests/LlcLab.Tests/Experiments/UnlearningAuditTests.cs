@@ -1,4 +1,6 @@
-using LlcLab.Experiments;
+using LlcLab.Analysis;
+using LlcLab.Protocols;
+using LlcLab.Tasks;
 using LlcLab.IO;
 using LlcLab.Models;
 using LlcLab.Sampling;

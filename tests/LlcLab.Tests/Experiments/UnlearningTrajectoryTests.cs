@@ -1,5 +1,7 @@
 using System.Text.Json;
-using LlcLab.Experiments;
+using LlcLab.Analysis;
+using LlcLab.Protocols;
+using LlcLab.Tasks;
 using LlcLab.IO;
 using LlcLab.Models;
 using LlcLab.Plots;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
-using LlcLab.Experiments;
+using LlcLab.Analysis;
+using LlcLab.Protocols;
 using LlcLab.IO;
 using LlcLab.Plots;
 using Plotly.NET;

@@ -1,4 +1,5 @@
-using LlcLab.Experiments;
+using LlcLab.Protocols;
+using LlcLab.Tasks;
 using LlcLab.Sweeps;
 using Xunit;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using LlcLab.Cli.Commands;
-using LlcLab.Experiments;
+using LlcLab.Protocols;
+using LlcLab.Tasks;
 using LlcLab.Sweeps;
 
 namespace LlcLab.Tests.Sweeps;

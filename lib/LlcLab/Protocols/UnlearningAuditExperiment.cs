@@ -1,0 +1,228 @@
+using LlcLab.IO;
+using LlcLab.Models;
+using LlcLab.Runtime;
+using LlcLab.Sampling;
+using LlcLab.Unlearning;
+using LlcLab.Analysis;
+using LlcLab.Tasks;
+using Checkpoint = LlcLab.Unlearning.UnlearningCheckpoint;
+
+namespace LlcLab.Protocols;
+
+/// <summary>Settings of the RQ4 audit (notebook 06); defaults are the full-size experiment.</summary>
+public sealed record UnlearningAuditOptions
+{
+    /// <summary>Data sets: "digits" and/or "fashion".</summary>
+    public IReadOnlyList<string> Datasets { get; init; } = ["digits", "fashion"];
+    /// <summary>Forget kinds: "class" (one class) and/or "random" (<see cref="ForgetFraction"/> of D_train).</summary>
+    public IReadOnlyList<string> ForgetKinds { get; init; } = ["class", "random"];
+    /// <summary>Training seeds (one original model per data set and seed).</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [0, 1, 2, 3, 4];
+    /// <summary>The class forgotten under "class".</summary>
+    public long ForgetClass { get; init; } = 3;
+    /// <summary>The fraction of D_train forgotten under "random".</summary>
+    public double ForgetFraction { get; init; } = 0.1;
+    /// <summary>The approximate procedures, each tuned (<see cref="ProcedureTuning"/>).</summary>
+    public IReadOnlyList<string> Procedures { get; init; } = ["finetune", "neggrad", "graddiff", "relabel", "salun", "scrub"];
+    /// <summary>Concept erasers audited beside the gradient procedures (untuned: the full-strength eraser of "is in D_f" at
+    /// <see cref="EraserLayer"/>, folded into the next layer): "leace" (Belrose et al. 2023) and/or "inlp" (8 rounds).</summary>
+    public IReadOnlyList<string> Erasers { get; init; } = ["leace"];
+    /// <summary>The hidden layer the erasers act on.</summary>
+    public string EraserLayer { get; init; } = "h1";
+    /// <summary>Retrained models besides the reference: the positives of the scoring (the reference is the LLC signals' yardstick, so it is not scored).</summary>
+    public int PositiveRetrains { get; init; } = 2;
+    /// <summary>Cap on relearning steps (measured at 1-step resolution).</summary>
+    public int RelearnMaxSteps { get; init; } = 100;
+    /// <summary>Cap on the full-batch SGD steps that bring a model to a minimum of L_r before the LLCs and the Hessian trace.</summary>
+    public int MaxPolishSteps { get; init; } = 500;
+    /// <summary>Rademacher probes of the Hutchinson trace.</summary>
+    public int HutchinsonProbes { get; init; } = 16;
+    /// <summary>Relative norm of the perturbation hard negative.</summary>
+    public double PerturbNorm { get; init; } = 0.05;
+    /// <summary>Digits architecture.</summary>
+    public string DigitsArch { get; init; } = "mlp:64-64-64-10:relu";
+    /// <summary>Fashion-MNIST architecture.</summary>
+    public string FashionArch { get; init; } = "mlp:784-32-32-10:relu";
+    /// <summary>Fashion-MNIST training rows (stratified subsample of the 60,000).</summary>
+    public int FashionTrain { get; init; } = 3000;
+    /// <summary>Fashion-MNIST held-out rows (half validation, half test).</summary>
+    public int FashionTest { get; init; } = 1000;
+    /// <summary>Adam epochs of the Fashion-MNIST original (and of its retrains).</summary>
+    public int FashionEpochs { get; init; } = 60;
+    /// <summary>Quick mode: shorter training, chains and grids.</summary>
+    public bool Quick { get; init; }
+    /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>).</summary>
+    public SgldOptions? Sgld { get; init; }
+
+    /// <summary>The CI-sized version: digits, class forgetting, one seed, two procedures with two learning rates each, short chains
+    /// without the MALA diagnostic — a smoke test of the pipeline (9 models), not evidence.</summary>
+    public static UnlearningAuditOptions QuickMode { get; } = new()
+    {
+        Quick = true, Datasets = ["digits"], ForgetKinds = ["class"], Seeds = [0], Procedures = ["graddiff", "scrub"], Erasers = [], RelearnMaxSteps = 30,
+        MaxPolishSteps = 100, HutchinsonProbes = 2, Sgld = DigitsTask.DefaultSgld(true) with { Draws = 100, BurnIn = 100, ComputeMala = false },
+    };
+}
+
+/// <summary>
+/// RQ4 as an audit: can an LLC-based signal tell an unlearned model from one that only looks unlearned? For every data set,
+/// forget kind and seed: train the original; retrain from scratch on D_r (one <em>reference</em> retrain plus
+/// <see cref="UnlearningAuditOptions.PositiveRetrains"/> more, other init seeds); tune every approximate procedure on the validation
+/// split (<see cref="ProcedureTuning"/>); build the <see cref="HardNegatives"/> (targets: the reference retrain's forget accuracy).
+/// Every model ("original", "retrain", "retrain-k", the procedures, "hn-…") is then measured the same way:
+/// <list type="number">
+/// <item>behaviour of its own weights: <c>accuracy</c> and <c>loss</c> on forget (UA) / retain (RA) / test (TA) / validation;
+///   <c>mia_auc</c> (loss threshold, forget_vs_test), <c>mia_efficacy</c> (SalUn's SVC confidence attack, forget);
+///   <c>relearn_steps</c> at 1-step resolution (forget); and <c>{metric}_gap_to_retrain</c> against the reference retrain;</item>
+/// <item>trivial signals of its own weights: <c>weight_distance</c> ‖w − w_original‖, <c>kl_forget</c> KL(original ‖ model) on D_f,
+///   <c>retain_grad_norm</c> ‖∇L_r‖, <c>opt_steps</c> (optimiser steps the procedure took);</item>
+/// <item>re-minimisation on D_r (full-batch SGD, capped; <c>polish_steps</c>, a trivial signal too) — λ̂ is defined at a minimum of
+///   the sampled loss, and an unlearned model should sit at one of L_r — then at that point: <c>hessian_trace</c> of L_r
+///   (Hutchinson), and the LLCs, all sampling the localized posterior of <b>L_r</b> around the re-minimised weights:
+///   <c>llc</c>/retain (all weights), <c>llc</c>/retain per layer (weight-restricted, Wang et al. 2024: only that layer's weights
+///   move, <see cref="LlcMetric.LayerGroups"/>), and <c>llc_forget</c>/forget = nβ·(E[L_f] − L_f(w*)) along the same chains
+///   (<see cref="DataRestriction.MeasureOnly"/>, the same sampler seed, so λ̂_f − λ̂_r is a paired difference). Each λ̂ row has
+///   <c>…_valid</c> companions.</item>
+/// </list>
+/// Tuning rows: <c>tune_accuracy</c> (lr, step; forget/retain/validation) for every grid point; <c>tuned_lr</c>, <c>tuned_steps</c>,
+/// <c>tuning_feasible</c> (1 when RA and VA got within 2 points of retrain). Scoring the signals is <see cref="UnlearningSignals"/>.
+/// Rows: Model = the task ("digits/class", …), Procedure = the model's name.
+/// </summary>
+public static class UnlearningAuditExperiment
+{
+    /// <summary>Experiment name in the rows.</summary>
+    public const string Name = "rq4-unlearning-audit";
+    /// <summary>The reference retrain (the LLC signals' yardstick, not scored) and the original.</summary>
+    public const string Reference = "retrain", Original = "original";
+
+    /// <summary>Runs the protocol.</summary>
+    public static ExperimentResult Run(UnlearningAuditOptions? options = null, TextWriter? log = null)
+    {
+        var o = options ?? new UnlearningAuditOptions();
+        if (o.PositiveRetrains < 1) throw new ArgumentException($"PositiveRetrains must be ≥ 1 (got {o.PositiveRetrains}): the retrains are the positives of the scoring.");
+        foreach (var e in o.Erasers) _ = Eraser(e, o, 0);
+        var table = new ResultsTable();
+        foreach (var dataset in o.Datasets)
+            foreach (var kind in o.ForgetKinds)
+                foreach (var seed in o.Seeds)
+                    RunCell(dataset, kind, seed, o, table, log);
+        return new ExperimentResult(Name, table);
+    }
+
+    static void RunCell(string dataset, string kind, long seed, UnlearningAuditOptions o, ResultsTable table, TextWriter? log)
+    {
+        using var task = AuditTask.Create(dataset, kind, seed, o);
+        var data = task.Data;
+        var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed };
+        ResultRow Row(string metric, double value, string procedure, string? subset = null, string? layer = null, double? lr = null, long? step = null, double? std = null) =>
+            LlcRows.Metric(Name, task.Name, metric, value, procedure, seed, step, layer, subset, std) with { Lr = lr };
+        var relearn = new RelearnTimeMetric(new RelearnOptions { MaxSteps = o.RelearnMaxSteps, EvalEvery = 1 });
+        var behaviour = new ICheckpointMetric[] { new AccuracyMetric(), new MembershipInferenceMetric(), new SvcMembershipInferenceMetric(), relearn };
+        RetrainGap? gap = null;
+        log?.WriteLine($"{task.Name} seed {seed}: |D_f| = {data.Forget.Count}, |D_r| = {data.Retain.Count}, test {data.Test!.Count}, validation {task.Validation.Count}");
+
+        void Measure(string procedure, Network model, int optSteps)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ck = new Checkpoint(procedure, optSteps, model.StateDict(), 0, DataUsage.None);
+            var ctx = new CheckpointContext(ck, model, task.Original, data, seed);
+            var values = behaviour.SelectMany(m => m.Evaluate(ctx)).ToList();
+            values.Add(new MetricValue("accuracy", Evaluate.Accuracy(model, task.Validation.X, task.Validation.Y)) { DataSubset = "validation" });
+            if (procedure == Reference) gap = new RetrainGap(values);
+            if (gap is not null) values.AddRange(gap.Gaps(values).ToList());
+            foreach (var v in values) table.Add(Row(v.Metric, v.Value, procedure, v.DataSubset, v.Layer));
+            var (rx, ry) = (data.Retain.X, data.Retain.Y);
+            table.Add(Row("weight_distance", TrivialSignals.WeightDistance(model, task.Original), procedure));
+            table.Add(Row("kl_forget", TrivialSignals.Kl(task.Original, model, data.Forget.X), procedure, "forget"));
+            table.Add(Row("retain_grad_norm", Stationarity.GradNorm(model, rx, ry), procedure, "retain"));
+            table.Add(Row("opt_steps", optSteps, procedure));
+
+            double tBehaviour = clock.Elapsed.TotalSeconds;
+            using var polished = model.Clone();
+            var polish = Stationarity.FineTuneToMinimum(polished, rx, ry, sgld, maxSteps: o.MaxPolishSteps, lr: 0.05, optimizer: OptimizerKind.Sgd);
+            table.Add(Row("polish_steps", polish.Steps, procedure, "retain"));
+            var (tr, trSe) = TrivialSignals.HessianTrace(polished, rx, ry, o.HutchinsonProbes, seed);
+            table.Add(Row("hessian_trace", tr, procedure, "retain", std: trSe));
+            double tPolish = clock.Elapsed.TotalSeconds;
+            double g = Stationarity.GradNorm(polished, rx, ry);
+            var all = Llc.Estimate(polished, rx, ry, sgld);
+            table.Add(LlcRows.From(all, Name, task.Name, procedure, seed, dataSubset: "retain"));
+            table.AddRange(LlcRows.Validity(all, g, Name, task.Name, procedure, seed, dataSubset: "retain"));
+            var layers = new List<string>();
+            foreach (var (layer, prefix) in LlcMetric.LayerGroups(polished))
+            {
+                var r = Llc.EstimateWeightRestricted(polished, rx, ry, [prefix], sgld);
+                table.Add(LlcRows.From(r, Name, task.Name, procedure, seed, layer: layer, dataSubset: "retain"));
+                table.AddRange(LlcRows.Validity(r, g, Name, task.Name, procedure, seed, layer: layer, dataSubset: "retain"));
+                layers.Add(FormattableString.Invariant($"{layer} {r.Mean:F1}"));
+            }
+            var forget = Llc.EstimateDataRestricted(polished, rx, ry, data.Forget.X, data.Forget.Y, DataRestriction.MeasureOnly, sgld);
+            table.Add(LlcRows.From(forget, Name, task.Name, procedure, seed, dataSubset: "forget", metric: "llc_forget"));
+            log?.WriteLine(FormattableString.Invariant(
+                $"  {procedure,-14} UA {V("accuracy", "forget"):P1} RA {V("accuracy", "retain"):P1} TA {V("accuracy", "test"):P1} MIA-eff {V("mia_efficacy", "forget"):F2} relearn {V("relearn_steps", "forget"):F0}  polish {polish.Steps}  λ̂_r {all.Mean:F1} [{string.Join(", ", layers)}] λ̂_f {forget.Mean:F1}  ({tBehaviour:F0} + {tPolish - tBehaviour:F0} + {clock.Elapsed.TotalSeconds - tPolish:F0} s)"));
+            double V(string metric, string subset) => values.First(v => v.Metric == metric && v.DataSubset == subset).Value;
+        }
+
+        Measure(Original, task.Original, 0);
+        TuningTarget target;
+        using (var reference = task.Retrain(Seeding.Derive(seed, 1000)))
+        {
+            Measure(Reference, reference, task.RetrainSteps);
+            target = new TuningTarget(Evaluate.Accuracy(reference, data.Forget.X, data.Forget.Y), Evaluate.Accuracy(reference, data.Retain.X, data.Retain.Y),
+                Evaluate.Accuracy(reference, task.Validation.X, task.Validation.Y));
+        }
+        for (int k = 1; k <= o.PositiveRetrains; k++)
+        {
+            using var rt = task.Retrain(Seeding.Derive(seed, 1000 + k));
+            Measure($"retrain-{k}", rt, task.RetrainSteps);
+        }
+        foreach (var name in o.Procedures)
+        {
+            var grid = ProcedureTuning.DefaultGrid(name, o.Quick);
+            var t = ProcedureTuning.Tune(grid, task.Original, data, task.Validation, target, seed);
+            foreach (var p in t.Grid)
+            {
+                table.Add(Row("tune_accuracy", p.Forget, name, "forget", lr: p.Lr, step: p.Steps));
+                table.Add(Row("tune_accuracy", p.Retain, name, "retain", lr: p.Lr, step: p.Steps));
+                table.Add(Row("tune_accuracy", p.Validation, name, "validation", lr: p.Lr, step: p.Steps));
+            }
+            table.Add(Row("tuned_lr", t.Chosen.Lr, name));
+            table.Add(Row("tuned_steps", t.Chosen.Steps, name));
+            table.Add(Row("tuning_feasible", t.Feasible ? 1 : 0, name));
+            table.Add(Row("tuning_diverged_lrs", t.DivergedLrs.Count, name));
+            using var model = task.Original.Clone();
+            model.LoadStateDict(t.State);
+            foreach (var s in t.State.Values) s.Dispose();
+            log?.WriteLine(FormattableString.Invariant($"  tuned {name}: lr {t.Chosen.Lr:G3}, {t.Chosen.Steps} steps{(t.Feasible ? "" : " (RA/VA not within 2 points of retrain anywhere on the grid)")}"));
+            Measure(name, model, t.Chosen.Steps);
+        }
+        foreach (var name in o.Erasers)
+        {
+            // The erased network itself (strength t = 1 / the last INLP round), not re-trained: an eraser is a one-shot edit.
+            var last = Eraser(name, o, seed).Run(task.Original, data, seed).Last();
+            using var erased = last.ToNetwork(task.Original);
+            log?.WriteLine($"  {name} at {o.EraserLayer}: the eraser of \"is in D_f\" folded into the next layer");
+            Measure(name, erased, 0);
+        }
+        if (kind == "class")
+        {
+            var (sup, shift) = HardNegatives.SuppressClass(task.Original, data.Forget, o.ForgetClass, target.Forget);
+            using (sup) { table.Add(Row("suppress_shift", shift, HardNegatives.Suppress)); Measure(HardNegatives.Suppress, sup, 0); }
+        }
+        else
+        {
+            var (sup, steps) = HardNegatives.SuppressHead(task.Original, data, target.Forget, seed);
+            using (sup) Measure(HardNegatives.Suppress, sup, steps);
+        }
+        var (shallow, ascent) = HardNegatives.ShallowAscent(task.Original, data, target.Forget, seed);
+        using (shallow) Measure(HardNegatives.Relearnable, shallow, ascent);
+        using (var perturbed = HardNegatives.Perturb(task.Original, o.PerturbNorm, seed)) Measure(HardNegatives.Perturbed, perturbed, 0);
+    }
+
+    /// <summary>The eraser procedure <paramref name="name"/> of <see cref="UnlearningAuditOptions.Erasers"/>.</summary>
+    static IUnlearningProcedure Eraser(string name, UnlearningAuditOptions o, long seed) => name switch
+    {
+        "leace" => new ConceptErasure(o.EraserLayer, Steps: 1),
+        "inlp" => new InlpErasure(o.EraserLayer, Rounds: 8, Seed: seed),
+        _ => throw new ArgumentException($"Unknown eraser '{name}' (Erasers); use leace or inlp."),
+    };
+}
