@@ -1,5 +1,6 @@
 using LlcLab.Models;
 using LlcLab.Runtime;
+using LlcLab.Unlearning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,9 +29,8 @@ public static class TrivialSignals
     public static double Kl(Network original, Network model, Tensor x)
     {
         using var scope = NewDisposeScope();
-        var lo = nn.functional.log_softmax(original.Forward(x).to(float64), 1);
-        var lm = nn.functional.log_softmax(model.Forward(x).to(float64), 1);
-        return (lo.exp() * (lo - lm)).sum(1).mean().item<double>();
+        // The one output-KL: SCRUB's distillation divergence at temperature 1, teacher = the original.
+        return Distillation.Kl(model.Forward(x).to(float64), original.Forward(x).to(float64), temperature: 1).item<double>();
     }
 
     /// <summary>

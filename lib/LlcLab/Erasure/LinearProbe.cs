@@ -1,3 +1,4 @@
+using LlcLab.Models;
 using LlcLab.Runtime;
 using static TorchSharp.torch;
 
@@ -61,7 +62,7 @@ public static class LinearProbe
             using var s = NewDisposeScope();
             var o = xt.matmul(bb);
             var full = cat([zeros(n, 1, dtype: ScalarType.Float64, device: x.device), o], 1);
-            var nll = full.logsumexp(1, false).mean() - (o * yOne).sum() / n;
+            var nll = Losses.Compute(LossKind.CrossEntropy, full, y);                             // class 0's logit is fixed at 0
             return (nll + 0.5 * l2 * (bb.Squared() * penalty.unsqueeze(1)).sum()).item<double>();
         }
 

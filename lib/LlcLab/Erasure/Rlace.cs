@@ -1,3 +1,4 @@
+using LlcLab.Models;
 using LlcLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -182,9 +183,8 @@ public static class Rlace
         var (coef, intercept, _, _) = LinearProbe.Train(etr, yTr, k, probe.L2, probe.MaxIterations, probe.Tolerance);
         var scores = edev.matmul(coef.t()) + intercept;                                   // [n, 1] (binary logit) or [n, k]
         if (k == 2) scores = cat([zeros_like(scores), scores], 1);
-        var logp = scores.log_softmax(1);
-        double loss = -logp.gather(1, yDev.unsqueeze(1)).mean().item<double>();
-        double acc = scores.argmax(1).eq(yDev).to_type(ScalarType.Float64).mean().item<double>();
+        double loss = Losses.Compute(LossKind.CrossEntropy, scores, yDev).item<double>();
+        double acc = Evaluate.Accuracy(scores, yDev);
         return (loss, acc);
     }
 

@@ -58,17 +58,14 @@ public static class ProcedureTuning
         return quick ? new TuningGrid(procedure, lrs[1..], 60, 10) : new TuningGrid(procedure, lrs, 150, 10);
     }
 
-    /// <summary>A procedure by name with these options (the literature's other hyperparameters, as in <see cref="UnlearningLlcExperiment.Create"/>).</summary>
-    public static IUnlearningProcedure Create(string name, UnlearnOptions u) => name switch
-    {
-        "finetune" => new Finetune(u),
-        "neggrad" => new NegGrad(u),
-        "graddiff" => new GradDiff(u),
-        "relabel" => new RandomRelabel(u),
-        "salun" => new SalUn(u),
-        "scrub" => new Scrub(u),
-        _ => throw new ArgumentException($"Unknown procedure '{name}'; use finetune, neggrad, graddiff, relabel, salun or scrub."),
-    };
+    /// <summary>The procedures that have a tuning grid (<see cref="DefaultGrid"/>).</summary>
+    public static IReadOnlyList<string> Tunable { get; } = ["finetune", "neggrad", "graddiff", "relabel", "salun", "scrub"];
+
+    /// <summary>A tunable procedure by name with these options, from <see cref="ProcedureRegistry"/> (the literature's other
+    /// hyperparameters, as in <see cref="UnlearningLlcExperiment.Create"/>).</summary>
+    public static IUnlearningProcedure Create(string name, UnlearnOptions u) => Tunable.Contains(name)
+        ? ProcedureRegistry.Create(name, u)
+        : throw new ArgumentException($"Unknown procedure '{name}'; use {string.Join(", ", Tunable)}.");
 
     /// <summary>Runs the grid and returns the chosen point and its weights.</summary>
     public static TuningOutcome Tune(TuningGrid grid, Network original, UnlearningData data, LabelledSubset validation, TuningTarget target,

@@ -110,13 +110,10 @@ public static class UnlearningTrajectoryProcedures
         int negSteps = Math.Max(k, Math.Min(o.Steps, 96) / k * k);
         return name switch
         {
-            "finetune" => new Finetune(u),
-            "neggrad" => new NegGrad(u with { Lr = 1e-3, Steps = negSteps, CheckpointEvery = negSteps / k }),
-            "graddiff" => new GradDiff(u),
-            "relabel" => new RandomRelabel(u),
-            "scrub" => new Scrub(u),
-            "salun" => new SalUn(u),
-            "leace" => new ConceptErasure(o.Layer, Steps: k),
+            "finetune" or "graddiff" or "relabel" or "scrub" or "salun" => ProcedureRegistry.Create(name, u),
+            "neggrad" => ProcedureRegistry.Create(name, u with { Lr = 1e-3, Steps = negSteps, CheckpointEvery = negSteps / k }),
+            "leace" => ProcedureRegistry.Create(name, u, new ProcedureSettings(Layer: o.Layer, ErasureSteps: k)),
+            // INLP observed round by round has no registry entry (llclab unlearn does not offer it): its one constructor call.
             "inlp" => new InlpErasure(o.Layer, Rounds: k, Seed: seed),
             _ => throw new ArgumentException($"Unknown procedure '{name}' (Procedures); use {string.Join(", ", Known)}."),
         };

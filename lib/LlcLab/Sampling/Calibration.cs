@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LlcLab.IO;
 using LlcLab.Models;
 using TorchSharp;
 
@@ -93,14 +94,10 @@ public sealed record SweepResult(IReadOnlyList<SweepCell> Cells, CalibrationSett
         return sb.ToString();
     }
 
-    /// <summary>Writes <see cref="ToCsv"/> atomically (temp file + rename).</summary>
+    /// <summary>Writes <see cref="ToCsv"/> atomically (<see cref="AtomicFile"/>).</summary>
     public void WriteCsv(string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllText(tmp, ToCsv());
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.WriteAllText(path, ToCsv());
     }
 }
 

@@ -147,7 +147,7 @@ public sealed class ArchitectureTask : IDisposable
                 using var perm = randperm(tr.Count, generator: g);
                 using var rows = perm.narrow(0, 0, FashionRows(quick));
                 using var testRows = arange(FashionTestRows(quick), dtype: ScalarType.Int64);
-                hit = (Keep(tr.Subset(rows, "fashion-mnist/train").To(dev)), Keep(te.Subset(testRows, "fashion-mnist/test").To(dev)));
+                hit = (TaskCache.Keep(tr.Subset(rows, "fashion-mnist/train").To(dev)), TaskCache.Keep(te.Subset(testRows, "fashion-mnist/test").To(dev)));
                 foreach (var d in new[] { tr, te }) { d.X.Dispose(); d.Y.Dispose(); foreach (var c in d.Concepts.Values) c.Dispose(); }
                 fashion[(quick, dev.ToString())] = hit;
             }
@@ -163,17 +163,10 @@ public sealed class ArchitectureTask : IDisposable
             if (modAdd is null || modAdd.Value.Item1.X.device.ToString() != dev.ToString())
             {
                 var (tr, te) = Sequences.ModularAddition(Modulus).Split(0.2, seed: 0);
-                modAdd = (Keep(tr.To(dev)), Keep(te.To(dev)));
+                modAdd = (TaskCache.Keep(tr.To(dev)), TaskCache.Keep(te.To(dev)));
             }
             return modAdd.Value;
         }
-    }
-
-    static Dataset Keep(Dataset d)
-    {
-        d.X.DetachFromDisposeScope(); d.Y.DetachFromDisposeScope();
-        foreach (var c in d.Concepts.Values) c.DetachFromDisposeScope();
-        return d;
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public sealed class ConceptTask : IDisposable
     /// <summary>Adam epochs (lr 1e-3, batch 64) of the base model on Fashion-MNIST: 60 (quick 8); 30 left it off a minimum (λ̂ &lt; 0).</summary>
     public static int FashionEpochs(bool quick) => quick ? 8 : 60;
 
-    /// <summary>Trains <paramref name="arch"/> from <paramref name="seed"/> on <paramref name="data"/> (cached per process, as <see cref="DigitsTask"/>).</summary>
+    /// <summary>Trains <paramref name="arch"/> from <paramref name="seed"/> on <paramref name="data"/> (cached per process, <see cref="TaskCache"/>).</summary>
     public static ConceptTask Create(string data, string arch, long seed, bool quick)
     {
         if (Check(data) == DigitsName)
@@ -71,20 +71,8 @@ public sealed class ConceptTask : IDisposable
         var dev = Devices.Default;
         var (train, test) = FashionSplits(quick, dev);
         int e = FashionEpochs(quick);
-        var key = (arch, seed, quick, dev.ToString());
         var net = Network.Create(arch, seed, dev);
-        IReadOnlyList<double> curve;
-        lock (Cache)
-        {
-            if (Cache.TryGetValue(key, out var hit)) { net.LoadStateDict(hit.State); curve = hit.Curve; }
-            else
-            {
-                curve = Training.Fit(net, train, e, seed: seed);
-                var state = net.StateDict();
-                foreach (var t in state.Values) t.DetachFromDisposeScope();
-                Cache[key] = (state, curve);
-            }
-        }
+        var curve = TaskCache.TrainOrLoad(net, quick ? Fashion + "/quick" : Fashion, arch, train, e, seed);
         return new ConceptTask(Fashion, arch, net, train, test, seed, curve, null);
     }
 
@@ -140,7 +128,6 @@ public sealed class ConceptTask : IDisposable
         _ => throw new ArgumentException($"Unknown data set '{data}' for the concept protocols; use {Fashion} or {DigitsName}."),
     };
 
-    static readonly Dictionary<(string, long, bool, string), (Dictionary<string, Tensor> State, IReadOnlyList<double> Curve)> Cache = new();
     static readonly Dictionary<(bool, string), (Dataset Train, Dataset Test)> SplitCache = new();
 
     static (Dataset Train, Dataset Test) FashionSplits(bool quick, Device dev)
@@ -154,19 +141,12 @@ public sealed class ConceptTask : IDisposable
                 using var g = Seeding.Generator(Seeding.Derive(0, stream));
                 using var perm = randperm(d.X.shape[0], generator: g);
                 using var idx = perm.narrow(0, 0, rows);
-                return Keep(d.Subset(idx).To(dev));
+                return TaskCache.Keep(d.Subset(idx).To(dev));
             }
             var pair = (Take(train, quick ? FashionTrainRowsQuick : FashionTrainRows, 0), Take(test, quick ? FashionTestRowsQuick : FashionTestRows, 1));
             SplitCache[(quick, dev.ToString())] = pair;
             return pair;
         }
-    }
-
-    static Dataset Keep(Dataset d)
-    {
-        d.X.DetachFromDisposeScope(); d.Y.DetachFromDisposeScope();
-        foreach (var c in d.Concepts.Values) c.DetachFromDisposeScope();
-        return d;
     }
 
     /// <inheritdoc />

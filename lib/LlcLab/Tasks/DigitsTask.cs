@@ -49,43 +49,22 @@ public sealed class DigitsTask : IDisposable
         var dev = Devices.Default;
         var (train, test) = Splits(dev);
         int e = epochs ?? DefaultEpochs(quick);
-        var key = (arch, seed, e, dev.ToString());
         var net = Network.Create(arch, seed, dev);
-        IReadOnlyList<double> curve;
-        lock (Cache)
-        {
-            if (Cache.TryGetValue(key, out var hit)) { net.LoadStateDict(hit.State); curve = hit.Curve; }
-            else
-            {
-                curve = Training.Fit(net, train, e, seed: seed);
-                var state = net.StateDict();
-                foreach (var t in state.Values) t.DetachFromDisposeScope();
-                Cache[key] = (state, curve);
-            }
-        }
+        var curve = TaskCache.TrainOrLoad(net, "digits", arch, train, e, seed);
         return new DigitsTask(arch, net, train, test, curve, seed);
     }
 
-    // Training is deterministic given (arch, seed, epochs, device), so notebooks that run several protocols in one
-    // session (e.g. 07) reuse trained weights instead of retraining. The cache holds copies of the state dicts.
-    static readonly Dictionary<(string, long, int, string), (Dictionary<string, Tensor> State, IReadOnlyList<double> Curve)> Cache = new();
     static (Dataset Train, Dataset Test)? splits;
-
-    static Dataset Keep(Dataset d)
-    {
-        d.X.DetachFromDisposeScope(); d.Y.DetachFromDisposeScope();
-        foreach (var c in d.Concepts.Values) c.DetachFromDisposeScope();
-        return d;
-    }
+    static readonly object SplitsLock = new();
 
     static (Dataset Train, Dataset Test) Splits(Device dev)
     {
-        lock (Cache)
+        lock (SplitsLock)
         {
             if (splits is null || splits.Value.Train.X.device.ToString() != dev.ToString())
             {
                 var (train, test) = Digits.Load().Split(0.2, seed: 0);
-                splits = (Keep(train.To(dev)), Keep(test.To(dev)));
+                splits = (TaskCache.Keep(train.To(dev)), TaskCache.Keep(test.To(dev)));
             }
             return splits.Value;
         }

@@ -47,26 +47,17 @@ public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Te
         IEraser eraser;
         using (var scope = NewDisposeScope())
         {
-            var h = original.Activations(Layer, cat([data.Forget.X, data.Retain.X]));
-            var z = cat([data.Forget.Concept!, data.Retain.Concept!]);
+            var (h, z) = ErasureCheckpoints.FitRows(original, Layer, data);
             eraser = (Fit ?? ((x, c) => Leace.Fit(x, c)))(h, z);
         }
         using var _ = eraser;
-        var usage = new DataUsage(data.Forget.Count, data.Retain.Count,
-            data.Forget.Indices ?? Range(data.Forget.Count), data.Retain.Indices ?? Range(data.Retain.Count));
+        var usage = ErasureCheckpoints.AllRows(data);
         for (int k = 0; k <= Steps; k++)
         {
-            double t = (double)k / Steps;
-            var (p, c) = eraser.AffineForm(t);
-            Dictionary<string, Tensor> state;
-            using (var folded = eraser.FoldInto(original, Layer, t)) state = folded.StateDict();
-            var affine = new InsertedAffine(Layer, p.to(float32), c.to(float32));
-            var ck = new UnlearningCheckpoint(Name, k, state, sw.Elapsed.TotalSeconds, usage) { Strength = t, Inserted = [affine] };
+            var ck = ErasureCheckpoints.Fold(Name, k, original, Layer, eraser, (double)k / Steps, sw.Elapsed.TotalSeconds, usage);
             sw.Stop(); // paused while the consumer evaluates the checkpoint
             yield return ck;
             sw.Start();
         }
     }
-
-    static long[] Range(long n) => Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
 }

@@ -47,28 +47,21 @@ public sealed record InlpErasure(string Layer = "h1", int Rounds = 8, long Seed 
         InlpResult fit;
         using (var scope = NewDisposeScope())
         {
-            var h = original.Activations(Layer, cat([data.Forget.X, data.Retain.X]));
-            var z = cat([data.Forget.Concept!, data.Retain.Concept!]);
+            var (h, z) = ErasureCheckpoints.FitRows(original, Layer, data);
             // ChanceMargin −1: never stop for "at chance", only after Rounds rounds (or when a probe adds no direction).
             fit = Inlp.Fit(h, z, new InlpOptions(MaxIterations: Rounds, ChanceMargin: -1, Probe: ProbeOptions.Default with { Seed = Seed }));
         }
         try
         {
-            var usage = new DataUsage(data.Forget.Count, data.Retain.Count,
-                data.Forget.Indices ?? Range(data.Forget.Count), data.Retain.Indices ?? Range(data.Retain.Count));
+            var usage = ErasureCheckpoints.AllRows(data);
             var first = new UnlearningCheckpoint(Name, 0, original.StateDict(), sw.Elapsed.TotalSeconds, usage) { Strength = 0 };
             sw.Stop();
             yield return first;
             sw.Start();
             foreach (var it in fit.Iterations)
             {
-                var (p, c) = it.Eraser.AffineForm(1.0);
-                Dictionary<string, Tensor> state;
-                using (var folded = it.Eraser.FoldInto(original, Layer, 1.0)) state = folded.StateDict();
-                var ck = new UnlearningCheckpoint(Name, it.Iteration + 1, state, sw.Elapsed.TotalSeconds, usage)
-                {
-                    Strength = 1.0, Inserted = [new InsertedAffine(Layer, p.to(float32), c.to(float32))], Loss = it.ProbeAccuracy,
-                };
+                var ck = ErasureCheckpoints.Fold(Name, it.Iteration + 1, original, Layer, it.Eraser, 1.0, sw.Elapsed.TotalSeconds, usage)
+                    with { Loss = it.ProbeAccuracy };
                 sw.Stop();
                 yield return ck;
                 sw.Start();
@@ -80,6 +73,4 @@ public sealed record InlpErasure(string Layer = "h1", int Rounds = 8, long Seed 
             fit.Eraser.Dispose();
         }
     }
-
-    static long[] Range(long n) => Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
 }
