@@ -56,101 +56,15 @@ public static class ArchitectureSweepExperiment
         return new ExperimentResult(Name, table);
     }
 
-    static void RunOne(ArchitectureSweepOptions o, string arch, long seed, bool ladder, ResultsTable table, TextWriter? log)
+    /// <summary>One (architecture, seed) of the protocol, appended to <paramref name="table"/>: train (<see cref="ArchitectureTask"/>), polish
+    /// to a minimum, λ̂ before; insert LEACE at <see cref="ArchitectureTask.ErasureLayers"/> (every block of a transformer: concept
+    /// scrubbing), fine-tune downstream to a plateau (<see cref="FineTuneDownstream"/>), re-minimise, λ̂ after; the step-matched control and
+    /// the matched null edit through the same optimizer steps; the γ ladder when <paramref name="ladder"/>. The stages one by one:
+    /// <see cref="ArchitectureSweepCell"/>.</summary>
+    public static void RunOne(ArchitectureSweepOptions o, string arch, long seed, bool ladder, ResultsTable table, TextWriter? log)
     {
-        using var task = ArchitectureTask.Create(arch, seed, o.Quick);
-        var sgld = (o.Sgld ?? ArchitectureTask.SgldFor(arch, o.Quick)) with { Seed = seed, ComputeMala = o.ComputeMala };
-        var x = task.SamplingX; var y = task.Train.Y;
-        var layers = task.ErasureLayers;
-        string concept = o.Concept ?? task.Concept;
-        var z = task.Train.Concept(concept);
-        var zTest = task.Test.Concept(concept);
-
-        void ProbeRows(Network net, string metric, string proc, long step)
-        {
-            foreach (var layer in layers)
-            {
-                using var h = net.Activations(layer, task.Train.X);
-                using var ht = net.Activations(layer, task.Test.X);
-                table.AddRange(HeldOutProbe.Rows(HeldOutProbe.Measure(h, z, ht, zTest, seed), Name, arch, metric, proc, seed, step, layer));
-            }
-        }
-        void Estimate(Network net, string proc, long step)
-        {
-            var r = WithMala(Llc.Estimate(net, x, y, sgld), net, x, y, sgld, o.MalaProbeSteps);
-            double g = Stationarity.GradNorm(net, x, y);
-            table.Add(LlcRows.From(r, Name, arch, proc, seed, step, layers[0]));
-            table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layers[0]));
-            table.AddRange(DiagnosticRows(r, arch, proc, seed, step, layers[0]));
-            var verdict = LlcValidity.Check(r, Stationarity.BiasBound(g, r.NBeta, sgld.Localization));
-            table.Add(LlcRows.Metric(Name, arch, "test_accuracy", Evaluate.Accuracy(net, task.Test), proc, seed, step));
-            ProbeRows(net, "probe_accuracy", proc, step);
-            log?.WriteLine(FormattableString.Invariant(
-                $"{arch,-58} seed {seed} {proc,-24} λ̂ {r.Mean,8:F2} ± {r.Std,5:F2}  MALA {r.Diagnostics.MalaAcceptance ?? double.NaN:F2}  below L(w*) {r.Diagnostics.FractionBelowInitLoss:P0}  R̂ {r.Diagnostics.RHat:F2}  [{verdict.Describe()}]"));
-            // The ladder reads γ-sensitivity of the comparison ΔLLC and excess, so it samples the before, erased and null models only.
-            if (!ladder || proc is Inserted or ControlFineTuned) return;
-            foreach (var f in o.GammaLadder)
-            {
-                var sg = sgld with { Localization = sgld.Localization * f };
-                var rg = WithMala(Llc.Estimate(net, x, y, sg), net, x, y, sg, o.MalaProbeSteps);
-                table.Add(LlcRows.From(rg, Name, arch, proc, seed, step, layers[0], metric: "llc_gamma"));
-                table.AddRange(LlcRows.Validity(rg, g, Name, arch, proc, seed, step, layers[0], metric: "llc_gamma").Select(q => q with { Localization = sg.Localization }));
-                log?.WriteLine(FormattableString.Invariant($"{"",58}   γ = {sg.Localization,-8:G3}{"",13} λ̂ {rg.Mean,8:F2} ± {rg.Std,5:F2}"));
-            }
-        }
-        long FineTune(Network net, string proc, long step, long? budget)
-        {
-            var res = FineTuneDownstream(net, task, layers[^1], o, seed, budget);
-            table.Add(LlcRows.Metric(Name, arch, "finetune_steps", res.Steps, proc, seed, step));
-            table.Add(LlcRows.Metric(Name, arch, "finetune_epochs", res.Epochs, proc, seed, step));
-            table.Add(LlcRows.Metric(Name, arch, "finetune_converged", res.StopReason == "plateau" ? 1 : 0, proc, seed, step));
-            table.Add(LlcRows.Metric(Name, arch, "train_loss", res.FinalLoss, proc, seed, step));
-            return res.Steps;
-        }
-        int Minimise(Network net, string proc, long step, int? budget)
-        {
-            var ft = ToMinimum(net, x, y, sgld, o.MaxPolishSteps, budget);
-            double target = Stationarity.GradNormTarget(sgld.ResolveNBeta(x.shape[0]), sgld.Localization);
-            table.Add(LlcRows.Metric(Name, arch, "polish_steps", ft.Steps, proc, seed, step));
-            table.Add(LlcRows.Metric(Name, arch, "polish_converged", ft.GradNormAfter <= target ? 1 : 0, proc, seed, step));
-            return ft.Steps;
-        }
-
-        table.Add(LlcRows.Metric(Name, arch, "parameters", task.Model.ParameterCount, Before, seed, 0));
-        table.Add(LlcRows.Metric(Name, arch, "train_rows", task.Train.Count, Before, seed, 0));
-        table.Add(LlcRows.Metric(Name, arch, "erased_layers", layers.Count, Before, seed, 0));
-        table.Add(LlcRows.Metric(Name, arch, "train_loss", task.LossCurve[^1], Before, seed, 0));
-        table.Add(LlcRows.Metric(Name, arch, "train_accuracy", task.TrainAccuracy, Before, seed, 0));
-        Minimise(task.Model, Before, 0, null);
-        Estimate(task.Model, Before, 0);
-
-        var scrub = ConceptScrubbing.Scrub(task.Model, task.Train.X, z, layers, mode: ScrubMode.Insert);
-        try
-        {
-            using var erased = scrub.Network;
-            foreach (var l in scrub.Layers) table.Add(LlcRows.Metric(Name, arch, "eraser_rank", l.Eraser.Rank, FineTuned, seed, 100, l.Layer));
-            if (o.Inserted) Estimate(erased, Inserted, 100);
-            long steps = FineTune(erased, FineTuned, 100, null);
-            ProbeRows(erased, "probe_accuracy_downstream_tuned", FineTuned, 100);
-            int polish = Minimise(erased, FineTuned, 100, null);
-            Estimate(erased, FineTuned, 100);
-            if (o.Control)
-            {
-                using var control = task.Model.Clone();
-                FineTune(control, ControlFineTuned, 0, steps);
-                Minimise(control, ControlFineTuned, 0, polish);
-                Estimate(control, ControlFineTuned, 0);
-            }
-            if (o.NullEdit is { } nullName)
-            {
-                using var nulled = InsertNulls(task.Model, scrub.Layers, nullName, seed);
-                string proc = NullFineTuned(nullName);
-                FineTune(nulled, proc, 100, steps);
-                Minimise(nulled, proc, 100, polish);
-                Estimate(nulled, proc, 100);
-            }
-        }
-        finally { foreach (var l in scrub.Layers) l.Eraser.Dispose(); }
+        using var cell = ArchitectureSweepCell.Create(o, arch, seed, ladder, table, log);
+        cell.RunAll();
     }
 
     /// <summary>

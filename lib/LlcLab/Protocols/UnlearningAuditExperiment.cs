@@ -108,121 +108,24 @@ public static class UnlearningAuditExperiment
         return new ExperimentResult(Name, table);
     }
 
-    static void RunCell(string dataset, string kind, long seed, UnlearningAuditOptions o, ResultsTable table, TextWriter? log)
+    /// <summary>One (data set, forget kind, seed) cell of the audit: every stage of <see cref="UnlearningAuditCell"/> in order
+    /// (<see cref="UnlearningAuditCell.RunAll"/>), rows appended to <paramref name="table"/>.</summary>
+    public static void RunCell(string dataset, string kind, long seed, UnlearningAuditOptions o, ResultsTable table, TextWriter? log)
     {
-        using var task = AuditTask.Create(dataset, kind, seed, o);
-        var data = task.Data;
-        var sgld = (o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed };
-        ResultRow Row(string metric, double value, string procedure, string? subset = null, string? layer = null, double? lr = null, long? step = null, double? std = null) =>
-            LlcRows.Metric(Name, task.Name, metric, value, procedure, seed, step, layer, subset, std) with { Lr = lr };
-        var relearn = new RelearnTimeMetric(new RelearnOptions { MaxSteps = o.RelearnMaxSteps, EvalEvery = 1 });
-        var behaviour = new ICheckpointMetric[] { new AccuracyMetric(), new MembershipInferenceMetric(), new SvcMembershipInferenceMetric(), relearn };
-        RetrainGap? gap = null;
-        log?.WriteLine($"{task.Name} seed {seed}: |D_f| = {data.Forget.Count}, |D_r| = {data.Retain.Count}, test {data.Test!.Count}, validation {task.Validation.Count}");
-
-        void Measure(string procedure, Network model, int optSteps)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var ck = new Checkpoint(procedure, optSteps, model.StateDict(), 0, DataUsage.None);
-            var ctx = new CheckpointContext(ck, model, task.Original, data, seed);
-            var values = behaviour.SelectMany(m => m.Evaluate(ctx)).ToList();
-            values.Add(new MetricValue("accuracy", Evaluate.Accuracy(model, task.Validation.X, task.Validation.Y)) { DataSubset = "validation" });
-            if (procedure == Reference) gap = new RetrainGap(values);
-            if (gap is not null) values.AddRange(gap.Gaps(values).ToList());
-            foreach (var v in values) table.Add(Row(v.Metric, v.Value, procedure, v.DataSubset, v.Layer));
-            var (rx, ry) = (data.Retain.X, data.Retain.Y);
-            table.Add(Row("weight_distance", TrivialSignals.WeightDistance(model, task.Original), procedure));
-            table.Add(Row("kl_forget", TrivialSignals.Kl(task.Original, model, data.Forget.X), procedure, "forget"));
-            table.Add(Row("retain_grad_norm", Stationarity.GradNorm(model, rx, ry), procedure, "retain"));
-            table.Add(Row("opt_steps", optSteps, procedure));
-
-            double tBehaviour = clock.Elapsed.TotalSeconds;
-            using var polished = model.Clone();
-            var polish = Stationarity.FineTuneToMinimum(polished, rx, ry, sgld, maxSteps: o.MaxPolishSteps, lr: 0.05, optimizer: OptimizerKind.Sgd);
-            table.Add(Row("polish_steps", polish.Steps, procedure, "retain"));
-            var (tr, trSe) = TrivialSignals.HessianTrace(polished, rx, ry, o.HutchinsonProbes, seed);
-            table.Add(Row("hessian_trace", tr, procedure, "retain", std: trSe));
-            double tPolish = clock.Elapsed.TotalSeconds;
-            double g = Stationarity.GradNorm(polished, rx, ry);
-            var all = Llc.Estimate(polished, rx, ry, sgld);
-            table.Add(LlcRows.From(all, Name, task.Name, procedure, seed, dataSubset: "retain"));
-            table.AddRange(LlcRows.Validity(all, g, Name, task.Name, procedure, seed, dataSubset: "retain"));
-            var layers = new List<string>();
-            foreach (var (layer, prefix) in LlcMetric.LayerGroups(polished))
-            {
-                var r = Llc.EstimateWeightRestricted(polished, rx, ry, [prefix], sgld);
-                table.Add(LlcRows.From(r, Name, task.Name, procedure, seed, layer: layer, dataSubset: "retain"));
-                table.AddRange(LlcRows.Validity(r, g, Name, task.Name, procedure, seed, layer: layer, dataSubset: "retain"));
-                layers.Add(FormattableString.Invariant($"{layer} {r.Mean:F1}"));
-            }
-            var forget = Llc.EstimateDataRestricted(polished, rx, ry, data.Forget.X, data.Forget.Y, DataRestriction.MeasureOnly, sgld);
-            table.Add(LlcRows.From(forget, Name, task.Name, procedure, seed, dataSubset: "forget", metric: "llc_forget"));
-            log?.WriteLine(FormattableString.Invariant(
-                $"  {procedure,-14} UA {V("accuracy", "forget"):P1} RA {V("accuracy", "retain"):P1} TA {V("accuracy", "test"):P1} MIA-eff {V("mia_efficacy", "forget"):F2} relearn {V("relearn_steps", "forget"):F0}  polish {polish.Steps}  λ̂_r {all.Mean:F1} [{string.Join(", ", layers)}] λ̂_f {forget.Mean:F1}  ({tBehaviour:F0} + {tPolish - tBehaviour:F0} + {clock.Elapsed.TotalSeconds - tPolish:F0} s)"));
-            double V(string metric, string subset) => values.First(v => v.Metric == metric && v.DataSubset == subset).Value;
-        }
-
-        Measure(Original, task.Original, 0);
-        TuningTarget target;
-        using (var reference = task.Retrain(Seeding.Derive(seed, 1000)))
-        {
-            Measure(Reference, reference, task.RetrainSteps);
-            target = new TuningTarget(Evaluate.Accuracy(reference, data.Forget.X, data.Forget.Y), Evaluate.Accuracy(reference, data.Retain.X, data.Retain.Y),
-                Evaluate.Accuracy(reference, task.Validation.X, task.Validation.Y));
-        }
-        for (int k = 1; k <= o.PositiveRetrains; k++)
-        {
-            using var rt = task.Retrain(Seeding.Derive(seed, 1000 + k));
-            Measure($"retrain-{k}", rt, task.RetrainSteps);
-        }
-        foreach (var name in o.Procedures)
-        {
-            var grid = ProcedureTuning.DefaultGrid(name, o.Quick);
-            var t = ProcedureTuning.Tune(grid, task.Original, data, task.Validation, target, seed);
-            foreach (var p in t.Grid)
-            {
-                table.Add(Row("tune_accuracy", p.Forget, name, "forget", lr: p.Lr, step: p.Steps));
-                table.Add(Row("tune_accuracy", p.Retain, name, "retain", lr: p.Lr, step: p.Steps));
-                table.Add(Row("tune_accuracy", p.Validation, name, "validation", lr: p.Lr, step: p.Steps));
-            }
-            table.Add(Row("tuned_lr", t.Chosen.Lr, name));
-            table.Add(Row("tuned_steps", t.Chosen.Steps, name));
-            table.Add(Row("tuning_feasible", t.Feasible ? 1 : 0, name));
-            table.Add(Row("tuning_diverged_lrs", t.DivergedLrs.Count, name));
-            using var model = task.Original.Clone();
-            model.LoadStateDict(t.State);
-            foreach (var s in t.State.Values) s.Dispose();
-            log?.WriteLine(FormattableString.Invariant($"  tuned {name}: lr {t.Chosen.Lr:G3}, {t.Chosen.Steps} steps{(t.Feasible ? "" : " (RA/VA not within 2 points of retrain anywhere on the grid)")}"));
-            Measure(name, model, t.Chosen.Steps);
-        }
-        foreach (var name in o.Erasers)
-        {
-            // The erased network itself (strength t = 1 / the last INLP round), not re-trained: an eraser is a one-shot edit.
-            var last = Eraser(name, o, seed).Run(task.Original, data, seed).Last();
-            using var erased = last.ToNetwork(task.Original);
-            log?.WriteLine($"  {name} at {o.EraserLayer}: the eraser of \"is in D_f\" folded into the next layer");
-            Measure(name, erased, 0);
-        }
-        if (kind == "class")
-        {
-            var (sup, shift) = HardNegatives.SuppressClass(task.Original, data.Forget, o.ForgetClass, target.Forget);
-            using (sup) { table.Add(Row("suppress_shift", shift, HardNegatives.Suppress)); Measure(HardNegatives.Suppress, sup, 0); }
-        }
-        else
-        {
-            var (sup, steps) = HardNegatives.SuppressHead(task.Original, data, target.Forget, seed);
-            using (sup) Measure(HardNegatives.Suppress, sup, steps);
-        }
-        var (shallow, ascent) = HardNegatives.ShallowAscent(task.Original, data, target.Forget, seed);
-        using (shallow) Measure(HardNegatives.Relearnable, shallow, ascent);
-        using (var perturbed = HardNegatives.Perturb(task.Original, o.PerturbNorm, seed)) Measure(HardNegatives.Perturbed, perturbed, 0);
+        using var cell = UnlearningAuditCell.Create(dataset, kind, seed, o, table, log);
+        cell.RunAll();
     }
 
-    /// <summary>The eraser procedure <paramref name="name"/> of <see cref="UnlearningAuditOptions.Erasers"/>.</summary>
-    static IUnlearningProcedure Eraser(string name, UnlearningAuditOptions o, long seed) => name switch
+    /// <summary>The eraser procedure <paramref name="name"/> of <see cref="UnlearningAuditOptions.Erasers"/> (<see cref="ProcedureRegistry.CreateEraser"/>):
+    /// leace with one strength step (checkpoints t = 0, 1), inlp with 8 rounds, at <see cref="UnlearningAuditOptions.EraserLayer"/>.</summary>
+    public static IUnlearningProcedure Eraser(string name, UnlearningAuditOptions o, long seed)
     {
-        "leace" => new ConceptErasure(o.EraserLayer, Steps: 1),
-        "inlp" => new InlpErasure(o.EraserLayer, Rounds: 8, Seed: seed),
-        _ => throw new ArgumentException($"Unknown eraser '{name}' (Erasers); use leace or inlp."),
-    };
+        ArgumentNullException.ThrowIfNull(o);
+        return name switch
+        {
+            "leace" => ProcedureRegistry.CreateEraser(name, o.EraserLayer, steps: 1, seed),
+            "inlp" => ProcedureRegistry.CreateEraser(name, o.EraserLayer, steps: 8, seed),
+            _ => throw new ArgumentException($"Unknown eraser '{name}' (Erasers); use leace or inlp."),
+        };
+    }
 }

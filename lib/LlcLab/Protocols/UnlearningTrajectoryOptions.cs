@@ -112,9 +112,7 @@ public static class UnlearningTrajectoryProcedures
         {
             "finetune" or "graddiff" or "relabel" or "scrub" or "salun" => ProcedureRegistry.Create(name, u),
             "neggrad" => ProcedureRegistry.Create(name, u with { Lr = 1e-3, Steps = negSteps, CheckpointEvery = negSteps / k }),
-            "leace" => ProcedureRegistry.Create(name, u, new ProcedureSettings(Layer: o.Layer, ErasureSteps: k)),
-            // INLP observed round by round has no registry entry (llclab unlearn does not offer it): its one constructor call.
-            "inlp" => new InlpErasure(o.Layer, Rounds: k, Seed: seed),
+            "leace" or "inlp" => ProcedureRegistry.CreateEraser(name, o.Layer, k, seed),
             _ => throw new ArgumentException($"Unknown procedure '{name}' (Procedures); use {string.Join(", ", Known)}."),
         };
     }

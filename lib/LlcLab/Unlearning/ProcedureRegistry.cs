@@ -43,4 +43,17 @@ public static class ProcedureRegistry
             _ => throw new ArgumentException($"Unknown unlearning procedure '{name}'; available: {string.Join(", ", Names)}.", nameof(name)),
         };
     }
+
+    /// <summary>The eraser procedures the protocols observe step by step: leace by strength (<see cref="ConceptErasure"/>) and inlp round by
+    /// round (<see cref="InlpErasure"/>). <c>llclab unlearn</c> offers leace (in <see cref="Names"/>).</summary>
+    public static IReadOnlyList<string> EraserNames { get; } = ["leace", "inlp"];
+
+    /// <summary>The eraser procedure <paramref name="name"/> at hidden layer <paramref name="layer"/> with <paramref name="steps"/> checkpoints
+    /// after the original (leace: strength increments t = k/steps; inlp: rounds, its probes seeded with <paramref name="seed"/>).</summary>
+    public static IUnlearningProcedure CreateEraser(string name, string layer, int steps, long seed = 0) => name switch
+    {
+        "leace" => new ConceptErasure(layer, steps),
+        "inlp" => new InlpErasure(layer, Rounds: steps, Seed: seed),
+        _ => throw new ArgumentException($"Unknown eraser procedure '{name}'; available: {string.Join(", ", EraserNames)}.", nameof(name)),
+    };
 }
