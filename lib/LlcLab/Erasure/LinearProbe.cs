@@ -29,6 +29,16 @@ public sealed record ProbeOptions(double L2 = 1e-4, double TestFraction = 0.25, 
 /// </summary>
 public static class LinearProbe
 {
+    /// <summary>The chance level of a probe: the majority-class rate max_c #{i : zᵢ = c} / n of integer labels <paramref name="labels"/>
+    /// (what always predicting the most common class scores). The one definition; NaN for no rows.</summary>
+    public static double MajorityRate(Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.shape[0] == 0) return double.NaN;
+        using var counts = bincount(labels.to(ScalarType.Int64).cpu());
+        return counts.max().item<long>() / (double)labels.shape[0];
+    }
+
     /// <summary>Fits a logistic probe to predict labels <paramref name="z"/> <c>[n]</c> from <paramref name="x"/> <c>[n, d]</c>.</summary>
     public static ProbeResult Fit(Tensor x, Tensor z, ProbeOptions? options = null)
     {

@@ -31,9 +31,5 @@ internal sealed record ProbeData(Tensor XTrain, Tensor YTrain, Tensor XTest, Ten
     public bool HasTest => !ReferenceEquals(XTrain, XTest);
 
     /// <summary>Majority-class rate of the evaluation labels.</summary>
-    public double Chance()
-    {
-        using var counts = bincount(YTest, minlength: Classes);
-        return counts.max().item<long>() / (double)YTest.shape[0];
-    }
+    public double Chance() => LinearProbe.MajorityRate(YTest);
 }

@@ -90,7 +90,7 @@ public static class Rlace
         long nTr = xTr.shape[0];
         long batch = o.BatchSize == 0 ? nTr : Math.Min(o.BatchSize, nTr);
         var yOneTr = nn.functional.one_hot(yTr, k).to_type(ScalarType.Float64);
-        double majority = bincount(yDev, minlength: k).max().item<long>() / (double)nDev;
+        double majority = LinearProbe.MajorityRate(yDev);
         // Dev accuracy moves in steps of 1/n_dev: a tolerance below one row could only be met by an exact tie.
         double stopWithin = Math.Max(o.Epsilon, 1.0 / nDev);
         // Dev log-loss of the best constant predictor (the training-split class priors): a fresh linear classifier whose dev

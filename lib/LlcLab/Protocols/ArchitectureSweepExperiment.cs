@@ -172,9 +172,9 @@ public static class ArchitectureSweepExperiment
         return names;
     }
 
-    /// <summary>The estimator's verdict on w*: false when a warning says it is not a local minimum (too many draws below
-    /// L(w*) — still training — or a negative λ̂; see <see cref="Llc"/>).</summary>
-    public static bool AtMinimum(LlcResult r) => !r.Diagnostics.Warnings.Any(w => w.Contains("not a local minimum", StringComparison.Ordinal));
+    /// <summary>The estimator's verdict on w* (<see cref="DiagnosticThresholds.AtMinimum"/>, the rule of its "not a local minimum" warning):
+    /// λ̂ &gt; 0 and the fraction of draws below L(w*) within its limit.</summary>
+    public static bool AtMinimum(LlcResult r) => DiagnosticThresholds.AtMinimum(r);
 
     /// <summary>Rows of the sampler diagnostics of one estimate (metric names: mala_acceptance, fraction_below_init_loss, r_hat, at_minimum).</summary>
     public static IEnumerable<ResultRow> DiagnosticRows(LlcResult r, string model, string procedure, long seed, long step, string layer)

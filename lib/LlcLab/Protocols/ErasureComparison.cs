@@ -4,15 +4,20 @@ using LlcLab.IO;
 using LlcLab.Runtime;
 using TorchSharp;
 using LlcLab.Analysis;
+using LlcLab.Tasks;
 using static TorchSharp.torch;
 
 namespace LlcLab.Protocols;
 
-/// <summary>Synthetic erasure problem with a known concept direction.</summary>
-/// <param name="X">[n, d] float32 features.</param>
-/// <param name="Z">[n] int64 binary concept.</param>
-/// <param name="Direction">[d] unit vector along which the concept shifts the data.</param>
-public sealed record SyntheticErasureData(Tensor X, Tensor Z, Tensor Direction);
+/// <summary>The rows an eraser is fitted on and the held-out rows its probes are scored on (<see cref="ErasureComparison.Split"/>).</summary>
+public sealed record FitHeldSplit(Tensor XFit, Tensor ZFit, Tensor XHeld, Tensor ZHeld) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        XFit.Dispose(); ZFit.Dispose(); XHeld.Dispose(); ZHeld.Dispose();
+    }
+}
 
 /// <summary>How one eraser did on one representation.</summary>
 /// <param name="Method">Eraser name ("leace", "orth", "meandiff", "inlp", "rlace").</param>
@@ -47,28 +52,9 @@ public static class ErasureComparison
     /// <summary>The erasers compared by default (those this build provides).</summary>
     public static IReadOnlyList<string> Methods => EraserRegistry.Names;
 
-    /// <summary>
-    /// Anisotropic Gaussian data with a binary concept: x = A·g + (2z − 1)·δ·u with g ~ N(0, I), A a random matrix
-    /// with singular values spread over [0.2, 3] (so Σ_XX is far from isotropic and LEACE ≠ orthogonal projection),
-    /// u a random unit vector, δ the concept strength.
-    /// </summary>
-    public static SyntheticErasureData Synthetic(int n = 5000, int dim = 16, double strength = 1.0, long seed = 0)
-    {
-        if (n < 10 || dim < 2) throw new ArgumentException($"Need n ≥ 10 and dim ≥ 2 (got n = {n}, dim = {dim}).");
-        TorchRuntime.Initialize();
-        using var g = Seeding.Generator(seed);
-        using var scope = NewDisposeScope();
-        var q1 = linalg.qr(randn([dim, dim], dtype: ScalarType.Float64, generator: g)).Q;
-        var q2 = linalg.qr(randn([dim, dim], dtype: ScalarType.Float64, generator: g)).Q;
-        var s = linspace(0.2, 3.0, dim, dtype: ScalarType.Float64);
-        var a = q1.matmul(diag(s)).matmul(q2.T);
-        var u = randn([dim], dtype: ScalarType.Float64, generator: g);
-        u = u / u.norm();
-        var z = randint(2, [n], generator: g, dtype: ScalarType.Int64);
-        var x = randn([n, dim], dtype: ScalarType.Float64, generator: g).matmul(a.T) + (z.to(ScalarType.Float64) * 2 - 1).unsqueeze(1) * (strength * u).unsqueeze(0);
-        var result = new SyntheticErasureData(x.to(ScalarType.Float32).MoveToOuterDisposeScope(), z.MoveToOuterDisposeScope(), u.to(ScalarType.Float32).MoveToOuterDisposeScope());
-        return result;
-    }
+    /// <summary>The synthetic problem of notebook 02 (<see cref="SyntheticErasureData.Create"/>).</summary>
+    public static SyntheticErasureData Synthetic(int n = 5000, int dim = 16, double strength = 1.0, long seed = 0) =>
+        SyntheticErasureData.Create(n, dim, strength, seed);
 
     /// <summary>
     /// Splits the rows (stratified by z, seeded) into the eraser's fit rows and a held-out fraction <paramref name="heldOutFraction"/>
@@ -80,10 +66,8 @@ public static class ErasureComparison
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(z);
-        var (fitIdx, heldIdx) = HeldOutProbe.SplitRows(z, heldOutFraction, seed);
-        using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
-        using var xFit = x.index_select(0, fi); using var xHeld = x.index_select(0, hi);
-        using var zFit = z.index_select(0, fi.to(z.device)); using var zHeld = z.index_select(0, hi.to(z.device));
+        using var split = ErasureComparison.Split(x, z, heldOutFraction, seed);
+        var (xFit, zFit, xHeld, zHeld) = (split.XFit, split.ZFit, split.XHeld, split.ZHeld);
         var before = HeldOutProbe.OutOfSample(xHeld, zHeld, seed);
         var list = new List<ErasureOutcome>();
         foreach (var m in methods)
@@ -92,7 +76,7 @@ public static class ErasureComparison
             using var eraser = EraserRegistry.Fit(m, xFit, zFit, new EraserSettings(Seed: seed));
             var probe = HeldOutProbe.Measure(eraser.Apply(xFit), zFit, eraser.Apply(xHeld), zHeld, seed);
             var xe = eraser.Apply(x);
-            var sq = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1);
+            var sq = SquaredEdits(x, xe);
             double edit = sq.mean().item<double>();
             double norm = sq.sqrt().mean().item<double>();
             double? cos = null;
@@ -111,6 +95,20 @@ public static class ErasureComparison
         }
         return list;
     }
+
+    /// <summary>The split of <see cref="Run"/> and <see cref="InlpTrace.Run"/>: a fraction <paramref name="heldOutFraction"/> of each concept class
+    /// held out (<see cref="HeldOutProbe.SplitRows"/>, seeded); erasers are fitted on the rest, probes are scored on the held-out rows.</summary>
+    public static FitHeldSplit Split(Tensor x, Tensor z, double heldOutFraction, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(z);
+        var (fitIdx, heldIdx) = HeldOutProbe.SplitRows(z, heldOutFraction, seed);
+        using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
+        return new FitHeldSplit(x.index_select(0, fi), z.index_select(0, fi.to(z.device)), x.index_select(0, hi), z.index_select(0, hi.to(z.device)));
+    }
+
+    /// <summary>‖x′ − x‖² per row (float64): the size of the edit that LEACE minimises in mean.</summary>
+    public static Tensor SquaredEdits(Tensor x, Tensor erased) => (erased.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1);
 
     /// <summary>A fixed-width text table of the outcomes.</summary>
     public static string ToText(IEnumerable<ErasureOutcome> outcomes)

@@ -23,10 +23,8 @@ public static class InlpTrace
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(z);
         // The same split as ErasureComparison.Run: INLP is fitted on the fit rows, probes are scored out of sample.
-        var (fitIdx, heldIdx) = HeldOutProbe.SplitRows(z, heldOutFraction, seed);
-        using var fi = tensor(fitIdx, device: x.device); using var hi = tensor(heldIdx, device: x.device);
-        using var xFit = x.index_select(0, fi); using var xHeld = x.index_select(0, hi);
-        using var zFit = z.index_select(0, fi.to(z.device)); using var zHeld = z.index_select(0, hi.to(z.device));
+        using var split = ErasureComparison.Split(x, z, heldOutFraction, seed);
+        var (xFit, zFit, xHeld, zHeld) = (split.XFit, split.ZFit, split.XHeld, split.ZHeld);
         var r = Inlp.Fit(xFit, zFit, EraserRegistry.InlpSettings(seed));
         try
         {
@@ -37,7 +35,7 @@ public static class InlpTrace
                 using var scope = NewDisposeScope();
                 var p = HeldOutProbe.OutOfSample(it.Eraser.Apply(xHeld), zHeld, seed);
                 var xe = it.Eraser.Apply(x);
-                double edit = (xe.to(ScalarType.Float64) - x.to(ScalarType.Float64)).Squared().sum(1).mean().item<double>();
+                double edit = ErasureComparison.SquaredEdits(x, xe).mean().item<double>();
                 points.Add(new InlpTracePoint(it.Iteration + 1, it.Rank, p.Accuracy, p.Chance, edit));
             }
             return points;

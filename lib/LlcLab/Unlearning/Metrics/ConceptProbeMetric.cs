@@ -33,8 +33,8 @@ public sealed class ConceptProbeMetric(IReadOnlyList<string>? layers = null) : I
         bool trainConcept = c.Data.Forget.Concept is not null && c.Data.Retain.Concept is not null;
         var zTrain = trainConcept ? cat([c.Data.Forget.Concept!, c.Data.Retain.Concept!]) : null;
         var xTrain = trainConcept ? cat([c.Data.Forget.X, c.Data.Retain.X]) : null;
-        if (trainConcept) yield return new MetricValue("probe_chance", MajorityRate(z)) { DataSubset = "train_to_test" };
-        yield return new MetricValue("probe_chance", MajorityRate(zScore)) { DataSubset = "test_halves" };
+        if (trainConcept) yield return new MetricValue("probe_chance", LinearProbe.MajorityRate(z)) { DataSubset = "train_to_test" };
+        yield return new MetricValue("probe_chance", LinearProbe.MajorityRate(zScore)) { DataSubset = "test_halves" };
         foreach (var layer in layers ?? c.Model.LayerNames)
         {
             var h = Representation(c, layer, test.X);
@@ -62,12 +62,6 @@ public sealed class ConceptProbeMetric(IReadOnlyList<string>? layers = null) : I
         using var g = Seeding.Generator(Seeding.Derive(seed, 307));
         var perm = randperm(n, generator: g);
         return (perm.narrow(0, 0, n / 2), perm.narrow(0, n / 2, n - n / 2));
-    }
-
-    static double MajorityRate(Tensor z)
-    {
-        using var counts = z.cpu().bincount(null);
-        return counts.max().item<long>() / (double)z.shape[0];
     }
 }
 

@@ -32,12 +32,8 @@ public sealed record ConceptErasure(string Layer = "h1", int Steps = 10, Func<Te
 
     public IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0)
     {
-        ArgumentNullException.ThrowIfNull(original);
-        data.Validate();
         if (Steps < 1) throw new ArgumentException($"{Name}: Steps must be ≥ 1 (got {Steps}).");
-        if (data.Forget.Concept is null || data.Retain.Concept is null)
-            throw new ArgumentException($"{Name} needs concept labels on D_f and D_r to fit the eraser; build the data with a concept, e.g. UnlearningData.ByClass(train, 3, test, concept: \"parity\").");
-        original.LayerIndex(Layer); // a clear error for an unknown layer
+        ErasureCheckpoints.Validate(Name, original, Layer, data);
         return Iterate(original, data);
     }
 

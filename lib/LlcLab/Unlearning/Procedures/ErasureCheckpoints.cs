@@ -13,6 +13,18 @@ namespace LlcLab.Unlearning;
 /// </summary>
 internal static class ErasureCheckpoints
 {
+    /// <summary>Clear errors before an eraser procedure starts: the data are valid, both subsets carry concept labels (the eraser is
+    /// fitted on them), and <paramref name="layer"/> is a hidden layer of <paramref name="original"/>.</summary>
+    public static void Validate(string procedure, Network original, string layer, UnlearningData data)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(data);
+        data.Validate();
+        if (data.Forget.Concept is null || data.Retain.Concept is null)
+            throw new ArgumentException($"{procedure} needs concept labels on D_f and D_r to fit the eraser; build the data with a concept, e.g. UnlearningData.ByClass(train, 3, test, concept: \"parity\").");
+        original.LayerIndex(layer); // a clear error for an unknown layer
+    }
+
     /// <summary>Activations of <paramref name="original"/> at <paramref name="layer"/> over D_f then D_r, and their concept labels
     /// (in the caller's dispose scope). The caller checks that both subsets carry concept labels.</summary>
     public static (Tensor H, Tensor Z) FitRows(Network original, string layer, UnlearningData data) =>

@@ -31,13 +31,8 @@ public sealed record InlpErasure(string Layer = "h1", int Rounds = 8, long Seed 
 
     public IEnumerable<UnlearningCheckpoint> Run(Network original, UnlearningData data, long seed = 0)
     {
-        ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(data);
-        data.Validate();
         if (Rounds < 1) throw new ArgumentException($"inlp: Rounds must be ≥ 1 (got {Rounds}).");
-        if (data.Forget.Concept is null || data.Retain.Concept is null)
-            throw new ArgumentException("inlp needs concept labels on D_f and D_r to fit the eraser; build the data with a concept, e.g. UnlearningData.ByClass(train, 3, test, concept: \"forget_class\").");
-        original.LayerIndex(Layer);
+        ErasureCheckpoints.Validate(Name, original, Layer, data);
         return Iterate(original, data);
     }
 
