@@ -1,3 +1,4 @@
+using LlcLab.Notebooks.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -58,17 +59,7 @@ public static class FigureExport
             ".then(function(o){var p=document.createElement('pre');p.id='llclab-export';p.textContent=JSON.stringify(o);document.body.appendChild(p);});</script>\n</body>",
             StringComparison.Ordinal);
 
-    static void WriteAtomic(string path, string text)
-    {
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    static void WriteAtomic(string path, string text) => AtomicFile.WriteAllText(path, text);
 
-    static void WriteAtomic(string path, byte[] bytes)
-    {
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
-    }
+    static void WriteAtomic(string path, byte[] bytes) => AtomicFile.WriteAllBytes(path, bytes);
 }

@@ -1,3 +1,4 @@
+using LlcLab.Notebooks.Shared;
 using System.Net;
 using System.Text;
 using LlcLab.Notebooks.Execution;
@@ -60,9 +61,7 @@ public static class IndexPage
         }
         h.Append("</body>\n</html>\n");
         string path = Path.Combine(outDir, "index.html");
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, h.ToString());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, h.ToString());
         return path;
     }
 }

@@ -1,3 +1,4 @@
+using LlcLab.Notebooks.Shared;
 using System.Net;
 using System.Text;
 using LlcLab.Notebooks.Format;
@@ -75,8 +76,6 @@ public static class NotebookHtml
     /// <summary>Writes <see cref="Render"/> atomically.</summary>
     public static void Write(InteractiveDocument nb, int injectedIndex, string path, string title)
     {
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, Render(nb, injectedIndex, title));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, Render(nb, injectedIndex, title));
     }
 }

@@ -1,3 +1,4 @@
+using LlcLab.Notebooks.Shared;
 using System.Text.Json;
 using Microsoft.DotNet.Interactive.Documents;
 using Microsoft.DotNet.Interactive.Documents.Jupyter;
@@ -38,11 +39,7 @@ public static class NotebookDocument
     /// <summary>Writes a notebook atomically (temp file, then rename).</summary>
     public static void Save(InteractiveDocument doc, string path)
     {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        using (var s = File.Create(tmp)) Notebook.Write(doc, s, Kernels());
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.Write(path, s => Notebook.Write(doc, s, Kernels()));
     }
 
     /// <summary>A deep copy (through the file format).</summary>

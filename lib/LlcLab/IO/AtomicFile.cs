@@ -1,6 +1,12 @@
 using System.Text;
 
+// Compiled twice from this one file: into LlcLab (public, LlcLab.IO) and, linked, into LlcLab.Notebooks (internal,
+// LlcLab.Notebooks.Shared), which must not depend on LlcLab (TorchSharp) — one definition of atomic writes for both.
+#if LLCLAB_NOTEBOOKS
+namespace LlcLab.Notebooks.Shared;
+#else
 namespace LlcLab.IO;
+#endif
 
 /// <summary>
 /// Writes files so that readers never see a half-written file: the content goes to a temporary
@@ -11,7 +17,12 @@ namespace LlcLab.IO;
 /// (<see cref="Write(string, Action{Stream})"/>, <see cref="Open"/>) and files produced by an external
 /// program (<see cref="WriteVia"/>).
 /// </summary>
-public static class AtomicFile
+#if LLCLAB_NOTEBOOKS
+internal
+#else
+public
+#endif
+static class AtomicFile
 {
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) atomically; creates the folder if needed.</summary>
     public static void WriteAllText(string path, string text) =>
@@ -72,7 +83,12 @@ public static class AtomicFile
 
 /// <summary>A file being written atomically (<see cref="AtomicFile.Open"/>): write to <see cref="Stream"/>, then
 /// <see cref="Commit"/>. Until then the target is untouched; disposing without committing removes the temporary file.</summary>
-public sealed class AtomicFileWriter : IDisposable
+#if LLCLAB_NOTEBOOKS
+internal
+#else
+public
+#endif
+sealed class AtomicFileWriter : IDisposable
 {
     readonly string target, tmp;
     FileStream? stream;
