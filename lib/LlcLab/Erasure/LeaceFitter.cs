@@ -75,7 +75,7 @@ public sealed class LeaceFitter : IDisposable
         // batch is made); half precisions are widened first.
         var xs = x.dtype is ScalarType.Float32 or ScalarType.Float64 ? x.to(Device) : x.to(ScalarType.Float64, Device);
         var z64 = ConceptLabels.Encode(z, ZDim, Device);
-        m.Update(xs, z64, indicator: ConceptLabels.IsCategorical(z));
+        m.Update(xs, z64);
         cached?.Dispose();
         cached = null;
         return this;

@@ -68,7 +68,7 @@ public static class StreamingErasure
                 if (!yb.shape.SequenceEqual(xb.shape))
                     throw new InvalidOperationException($"The eraser returned shape [{string.Join(", ", yb.shape)}] for rows [{string.Join(", ", xb.shape)}].");
                 if (yb.dtype != x.DType) yb = yb.to_type(x.DType);
-                if (moments is not null) { var zs = z!.narrow(0, start + s, m); moments.Update(yb, ConceptLabels.Encode(zs, k, dev), ConceptLabels.IsCategorical(zs)); }
+                if (moments is not null) { var zs = z!.narrow(0, start + s, m); moments.Update(yb, ConceptLabels.Encode(zs, k, dev)); }
                 writer.Write(yb);
             }
         });

@@ -39,23 +39,40 @@ internal sealed class StreamingMoments : IDisposable
     /// <summary>Rows per product block: a block (2 MiB of float64 at d = 512) is widened, centred and multiplied in cache.</summary>
     internal const long Block = 512;
 
-    /// <summary>Adds a batch: <paramref name="x"/> float32 or float64 [b, d], <paramref name="z"/> float64 [b, k];
-    /// <paramref name="indicator"/> says that z's columns are 0/1 class indicators (encoded labels). Everything is float64:
+    /// <summary>Adds a batch: <paramref name="x"/> float32 or float64 [b, d], <paramref name="z"/> float64 [b, k]. Everything is
+    /// float64, computed block by block (<see cref="Block"/> rows) in one reused float64 buffer that stays in cache:
     /// <list type="bullet">
-    /// <item>Σ(x − x̄)(x − x̄)ᵀ is a sum over row blocks, each widened to float64 in a reused buffer, centred on the batch mean
-    /// and multiplied by a float64 GEMM over the upper block triangle only (about 56 % of the full product's flops).
-    /// (Multiplying float32 blocks in float32 and summing in float64 runs twice as fast but leaves ~1e-6·λ_max of rounding in
-    /// Σ, which reaches the eigenvalues LEACE inverts; measured and rejected.)</item>
-    /// <item>M_xz = Σ x (z − z̄)ᵀ (Σ(z − z̄) = 0 makes centring x unnecessary): for class indicators column j is
-    /// S_j − z̄_j·Σx with S_j the float64 sum of the rows of class j, otherwise a float64 product per block.</item>
+    /// <item>Σx: each block is widened into the buffer and summed there. (ATen's <c>sum(dtype: Float64)</c> of a float32 tensor
+    /// on the CPU first widens the whole tensor into a new one: for a 32 MiB chunk that is a 64 MiB allocation, fresh pages
+    /// and a pass over memory per chunk — measured as most of <c>llclab erase</c>'s page faults.)</item>
+    /// <item>Σ(x − x̄)(x − x̄)ᵀ: each block is widened again, centred on the batch mean and multiplied by a float64 GEMM over the
+    /// upper block triangle only (about 56 % of the full product's flops). (Multiplying float32 blocks in float32 and summing
+    /// in float64 runs faster but leaves ~1e-6·λ_max of rounding in Σ, which reaches the eigenvalues LEACE inverts.)</item>
+    /// <item>M_xz = Σ (x − x̄)(z − z̄)ᵀ: a float64 GEMM [d, m]·[m, k] of the same centred block (k columns, so a few percent of
+    /// the Gram's flops), for class indicators and continuous concepts alike.</item>
     /// </list></summary>
-    public void Update(Tensor x, Tensor z, bool indicator = false)
+    public void Update(Tensor x, Tensor z)
     {
-        long nb = x.shape[0], d = x.shape[1], k = z.shape[1];
+        long nb = x.shape[0], d = x.shape[1];
         if (nb == 0) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var sumX = x.sum([0L], type: ScalarType.Float64);
+        var buffer = empty([Math.Min(Block, nb), d], dtype: ScalarType.Float64, device: x.device);
+        Tensor sumX;
+        if (x.dtype == ScalarType.Float64) sumX = x.sum([0L]);
+        else
+        {
+            sumX = zeros(d, dtype: ScalarType.Float64, device: x.device);
+            for (long s = 0; s < nb; s += Block)
+            {
+                long m = Math.Min(Block, nb - s);
+                using var xs = x.narrow(0, s, m);
+                using var xb = buffer.narrow(0, 0, m);
+                xb.copy_(xs);
+                using var part = xb.sum([0L]);
+                sumX.add_(part);
+            }
+        }
         var mxb = sumX / nb;
         var mzb = z.mean([0L]);
         // NaN/±Inf anywhere in the batch reach its mean: checking d + k numbers replaces a pass over the batch,
@@ -64,41 +81,17 @@ internal sealed class StreamingMoments : IDisposable
             if (!ok.item<bool>())
                 throw new ArgumentException("x (or z) contains NaN or infinite values. Remove or impute those rows before fitting an eraser.");
         var zc = z - mzb;
-        var cross = indicator ? -outer(sumX, mzb) : null;
-        // One reused float64 block buffer: the rows are widened (float32 → float64) and centred on the batch mean in cache,
-        // then multiplied in float64.
-        var buffer = mxx is null && indicator ? null : empty([Math.Min(Block, nb), d], dtype: ScalarType.Float64, device: x.device);
         for (long s = 0; s < nb; s += Block)
         {
             long m = Math.Min(Block, nb - s);
             using var xs = x.narrow(0, s, m);
-            if (cross is not null)
-            {
-                using var zr = z.narrow(0, s, m);
-                for (long j = 0; j < k; j++)
-                {
-                    using var col = zr.select(1, j);
-                    using var nz = col.nonzero();
-                    if (nz.shape[0] == 0) continue;
-                    using var idx = nz.squeeze(1);
-                    using var rows = xs.index_select(0, idx);
-                    using var sum = rows.sum([0L], type: ScalarType.Float64);
-                    using var target = cross.select(1, j);
-                    target.add_(sum);
-                }
-            }
-            if (buffer is null) continue;
             using var xb = buffer.narrow(0, 0, m);
             xb.copy_(xs).sub_(mxb);
             using var xbT = xb.t();
-            if (cross is null)
-            {
-                using var zb = zc.narrow(0, s, m);
-                Mxz.addmm_(xbT, zb);
-            }
+            using var zb = zc.narrow(0, s, m);
+            Mxz.addmm_(xbT, zb);
             if (mxx is not null) AddUpperGram(xb, xbT);
         }
-        if (cross is not null) Mxz.add_(cross);
         lowerStale |= mxx is not null;
         Mzz.addmm_(zc.t(), zc);
         double na = N, n = N + nb;
