@@ -26,7 +26,8 @@ public sealed class BenchErase : IBenchmark
         var k = new Option<int>("--k") { Description = "Classes.", DefaultValueFactory = _ => 2 };
         var dir = new Option<string>("--dir") { Description = "Folder for the generated files (deleted afterwards).", DefaultValueFactory = _ => Path.GetTempPath() };
         var reference = new Option<string>("--reference") { Description = "auto (run the NumPy reference if python3 + numpy exist) or skip.", DefaultValueFactory = _ => "auto" };
-        var cmd = new Command("erase", "Streaming `llclab erase` vs the float64 NumPy reference: time ratio and resident memory.") { n, d, k, dir, reference };
+        var peakGoal = new Option<double>("--peak-goal") { Description = "Also check the erase's peak resident memory against this many MiB (0 = no such goal; `bench all` uses 1,024 at 10⁶ × 1,024).", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("erase", "Streaming `llclab erase` vs the float64 NumPy reference: time ratio and resident memory.") { n, d, k, dir, reference, peakGoal };
         return cmd.WithAction(r =>
         {
             long rows = r.GetValue(n), dim = r.GetValue(d);
@@ -36,12 +37,13 @@ public sealed class BenchErase : IBenchmark
             if (refMode is not ("auto" or "skip")) throw new ArgumentException($"--reference must be auto or skip, not '{refMode}'.");
             var work = Path.Combine(Path.GetFullPath(r.GetValue(dir)!), $"llclab-bench-erase-{Environment.ProcessId}");
             Directory.CreateDirectory(work);
-            try { return Run(rows, dim, classes, work, refMode == "auto"); }
+            if (!(r.GetValue(peakGoal) >= 0)) throw new ArgumentException($"--peak-goal must be ≥ 0 MiB, got {r.GetValue(peakGoal)}.");
+            try { return Run(rows, dim, classes, work, refMode == "auto", r.GetValue(peakGoal)); }
             finally { Directory.Delete(work, recursive: true); }
         });
     }
 
-    static int Run(long rows, long dim, int classes, string work, bool runReference)
+    static int Run(long rows, long dim, int classes, string work, bool runReference, double peakGoalMiB)
     {
         string X(string name) => Path.Combine(work, name);
         double mib = rows * dim * 4 / 1048576.0;
@@ -69,6 +71,7 @@ public sealed class BenchErase : IBenchmark
             var py = BenchProcess.Run(python, [script, X("x.npy"), X("z.npy"), X("ref.npy")]);
             Console.WriteLine($"  numpy float64 reference       : {py.Wall,8:F2} s wall {py.Cpu,8:F2} s CPU   peak RSS {py.PeakMiB,6:N0} MiB   ({python})");
             Console.WriteLine($"  ratio reference / llclab      : {py.Wall / ours.Wall,8:F1}× wall {py.Cpu / ours.Cpu,7:F1}× CPU   (goal ≥ 10×)");
+            BenchGoals.Record($"llclab erase vs float64 NumPy, {rows:N0} × {dim} (CPU)", py.Cpu / ours.Cpu, "×", Goal.Min(10));
             Console.WriteLine($"  outputs agree                 : max |llclab − numpy| = {MaxAbsDiff(X("out.npy"), X("ref.npy")):E2}");
         }
         // Peak RSS above a run on 256 rows of the same width (runtime, libtorch, the d×d eraser algebra): what n adds.
@@ -76,6 +79,9 @@ public sealed class BenchErase : IBenchmark
         double extra = ours.PeakMiB - small.PeakMiB, bound = 2 * (chunkMiB + statsMiB);
         Console.WriteLine($"  resident memory               : baseline (256 rows) {small.PeakMiB:N0} MiB, + {extra:N0} MiB for n = {rows:N0}; " +
                           $"bound 2 × (chunk {chunkMiB:N0} MiB + d² statistics {statsMiB:N1} MiB) = {bound:N0} MiB {(extra <= bound ? "✓" : "✗")}");
+        BenchGoals.Record($"erase resident memory above 256 rows, {rows:N0} × {dim}", extra, "MiB", Goal.Max(Math.Round(bound)));
+        if (peakGoalMiB > 0) BenchGoals.Record($"erase peak resident memory, {rows:N0} × {dim}", ours.PeakMiB, "MiB", Goal.Max(peakGoalMiB));
+        BenchGoals.PrintRecorded();
         return 0;
     }
 

@@ -55,12 +55,12 @@ public sealed class BenchLlc : IBenchmark
             double plain = best[0], sgld = best[1], sgldMala = best[2], sgldAutograd = best[3], sgldModule = best[4];
             if (!onlyAutograd)
             {
-            rows.Add(("plain fwd+bwd+SGD step, mlp 64-32-32-10, batch 64", plain * 1e6, "µs", ""));
-            rows.Add(("SGLD step (C = 1, default: vectorised, explicit backprop)", sgld * 1e6, "µs", ""));
-            rows.Add(("sampler overhead = SGLD ÷ plain", sgld / plain, "×", "≤ 1.10"));
-            rows.Add(("sampler overhead with MALA diagnostic every step", sgldMala / plain, "×", ""));
-            rows.Add(("sampler overhead, mlp forced onto the autograd path", sgldAutograd / plain, "×", ""));
-            rows.Add(("sampler overhead, sequential on the module (any TorchSharp model)", sgldModule / plain, "×", ""));
+            rows.Add(("plain fwd+bwd+SGD step, mlp 64-32-32-10, batch 64", plain * 1e6, "µs", null));
+            rows.Add(("SGLD step (C = 1, default: vectorised, explicit backprop)", sgld * 1e6, "µs", null));
+            rows.Add(("sampler overhead = SGLD ÷ plain", sgld / plain, "×", Goal.Max(1.10)));
+            rows.Add(("sampler overhead with MALA diagnostic every step", sgldMala / plain, "×", null));
+            rows.Add(("sampler overhead, mlp forced onto the autograd path", sgldAutograd / plain, "×", null));
+            rows.Add(("sampler overhead, sequential on the module (any TorchSharp model)", sgldModule / plain, "×", null));
             }
 
             // The autograd path proper: networks without a hand-derived backward pass. Plain = the module's own
@@ -85,12 +85,12 @@ public sealed class BenchLlc : IBenchmark
                     () => CpuPerStep(() => Llc.Estimate(net, xa, ya, oa), k),
                     () => CpuPerStep(() => Llc.Estimate(net, xa, ya, oa, vectorized: false), k),
                     () => CpuPerStep(() => FunctionalSgdSteps(net, xa, ya, k), k));
-                rows.Add(($"plain fwd+bwd+SGD step, {label}, batch 64 (CPU time)", ta[0] * 1e6, "µs", ""));
-                rows.Add(($"SGLD step, {label} (C = 1, vectorised, autograd; CPU time)", ta[1] * 1e6, "µs", ""));
-                rows.Add(($"sampler overhead on the autograd path, {label}", ta[1] / ta[0], "×", "≤ 1.10"));
-                rows.Add(($"sampler overhead chain by chain on the module, {label}", ta[2] / ta[0], "×", ""));
-                rows.Add(($"  of which the batched functional form (its fwd+bwd+SGD ÷ plain), {label}", ta[3] / ta[0], "×", ""));
-                rows.Add(($"  and the sampler itself (SGLD ÷ functional fwd+bwd+SGD), {label}", ta[1] / ta[3], "×", ""));
+                rows.Add(($"plain fwd+bwd+SGD step, {label}, batch 64 (CPU time)", ta[0] * 1e6, "µs", null));
+                rows.Add(($"SGLD step, {label} (C = 1, vectorised, autograd; CPU time)", ta[1] * 1e6, "µs", null));
+                rows.Add(($"sampler overhead on the autograd path, {label}", ta[1] / ta[0], "×", Goal.Max(1.10)));
+                rows.Add(($"sampler overhead chain by chain on the module, {label}", ta[2] / ta[0], "×", null));
+                rows.Add(($"  of which the batched functional form (its fwd+bwd+SGD ÷ plain), {label}", ta[3] / ta[0], "×", null));
+                rows.Add(($"  and the sampler itself (SGLD ÷ functional fwd+bwd+SGD), {label}", ta[1] / ta[3], "×", null));
             }
 
             foreach (var (spec, label) in onlyAutograd ? [] : new[] { ("mlp:64-32-32-10:relu", "mlp 64-32-32-10"), ("dln:32-32-32-32", "dln 32-32-32-32") })
@@ -105,32 +105,34 @@ public sealed class BenchLlc : IBenchmark
                     () => Llc.Estimate(net, x, y, o).Timings.SamplingSeconds / s,
                     () => Llc.Estimate(net, x, y, o with { Chains = 1 }).Timings.SamplingSeconds / s);
                 double seq = t[0], vec = t[1], one = t[2];
-                rows.Add(($"{label}: {c} chains sequential (module) per step", seq * 1e6, "µs", ""));
-                rows.Add(($"{label}: {c} chains vectorised per step", vec * 1e6, "µs", ""));
-                rows.Add(($"{label}: vectorised speedup at C = {c} (vs sequential module)", seq / vec, "×", "≥ 4"));
-                rows.Add(($"{label}: vectorised speedup at C = {c} (vs {c} × vectorised C = 1)", c * one / vec, "×", ""));
+                rows.Add(($"{label}: {c} chains sequential (module) per step", seq * 1e6, "µs", null));
+                rows.Add(($"{label}: {c} chains vectorised per step", vec * 1e6, "µs", null));
+                rows.Add(($"{label}: vectorised speedup at C = {c} (vs sequential module)", seq / vec, "×", Goal.Min(4)));
+                rows.Add(($"{label}: vectorised speedup at C = {c} (vs {c} × vectorised C = 1)", c * one / vec, "×", null));
             }
 
             if (!onlyAutograd)
             {
                 var (rss1k, rssEnd) = Memory(mlp, xm, ym, 1, m);
-                rows.Add(("RSS after 1,000 steps (mlp, 1 chain, MALA on)", rss1k / 1048576.0, "MiB", ""));
-                rows.Add(($"RSS after {m:N0} steps", rssEnd / 1048576.0, "MiB", ""));
-                rows.Add(("RSS growth", (rssEnd - rss1k) / (double)rss1k * 100, "%", "within 5%"));
+                rows.Add(("RSS after 1,000 steps (mlp, 1 chain, MALA on)", rss1k / 1048576.0, "MiB", null));
+                rows.Add(($"RSS after {m:N0} steps", rssEnd / 1048576.0, "MiB", null));
+                rows.Add(("RSS growth", (rssEnd - rss1k) / (double)rss1k * 100, "%", Goal.Max(5)));
             }
 
             int w = rows.Max(t => t.Name.Length);
             Console.WriteLine($"{"measure".PadRight(w)}  {"value",10}  unit  goal");
             foreach (var (name, value, unit, goal) in rows)
-                Console.WriteLine($"{name.PadRight(w)}  {value.ToString("F3", CultureInfo.InvariantCulture),10}  {unit,-4}  {goal}");
+                Console.WriteLine($"{name.PadRight(w)}  {value.ToString("F3", CultureInfo.InvariantCulture),10}  {unit,-4}  {goal}{(goal is null ? "" : goal.Met(value) ? "  PASS" : "  FAIL")}");
+            foreach (var (name, value, unit, goal) in rows)
+                if (goal is not null) BenchGoals.Record(name, value, unit, goal);
             return 0;
         });
     }
 
     /// <summary>Rows printed as soon as they are measured (a long run shows progress), then tabulated at the end.</summary>
-    sealed class ProgressRows : List<(string Name, double Value, string Unit, string Goal)>
+    sealed class ProgressRows : List<(string Name, double Value, string Unit, Goal? Goal)>
     {
-        public new void Add((string Name, double Value, string Unit, string Goal) row)
+        public new void Add((string Name, double Value, string Unit, Goal? Goal) row)
         {
             base.Add(row);
             Console.WriteLine($"  {row.Name}: {row.Value.ToString("F3", CultureInfo.InvariantCulture)} {row.Unit}");

@@ -44,6 +44,7 @@ public sealed class BenchSgld : IBenchmark
             {
                 VersusPytorch(r.GetValue(spec)!, r.GetValue(rows), r.GetValue(chains), r.GetValue(draws), work);
                 MinibatchOverhead(r.GetValue(steps), Math.Max(1, r.GetValue(roundsOpt)));
+                BenchGoals.PrintRecorded();
             }
             finally { Directory.Delete(work, recursive: true); }
             return 0;
@@ -80,6 +81,7 @@ public sealed class BenchSgld : IBenchmark
         var loop = Regex.Match(py.Output, @"loop ([0-9.]+) s");
         Console.WriteLine($"  pytorch SGLD loop (whole process): {py.Wall,7:F2} s wall {py.Cpu,7:F2} s CPU   ({py.Output.Trim()})");
         Console.WriteLine($"  ratio pytorch / llclab           : {py.Wall / ours.Wall,7:F2}× wall {py.Cpu / ours.Cpu,6:F2}× CPU   (goal ≥ 5×)");
+        BenchGoals.Record($"llclab estimate vs PyTorch SGLD loop ({spec}, {chains} × {draws}; CPU)", py.Cpu / ours.Cpu, "×", Goal.Min(5));
         if (loop.Success)
             Console.WriteLine($"  pytorch loop alone / llclab whole: {double.Parse(loop.Groups[1].Value, CultureInfo.InvariantCulture) / ours.Wall,7:F2}× wall");
     }
@@ -104,6 +106,7 @@ public sealed class BenchSgld : IBenchmark
         Console.WriteLine($"  plain minibatch step (fwd+bwd+SGD) : {t[0] * 1e3,8:F2} ms");
         Console.WriteLine($"  SGLD minibatch step                : {t[1] * 1e3,8:F2} ms");
         Console.WriteLine($"  ratio SGLD / plain                 : {t[1] / t[0],8:F3}×   (goal ≤ 1.2×)");
+        BenchGoals.Record($"minibatch SGLD ÷ plain step (mlp 784-256-256-10, batch {Batch})", t[1] / t[0], "×", Goal.Max(1.2));
         Console.WriteLine($"  ratio with the MALA diagnostic     : {t[2] / t[0],8:F3}×");
     }
 
