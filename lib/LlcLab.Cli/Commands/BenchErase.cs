@@ -13,8 +13,9 @@ namespace LlcLab.Cli.Commands;
 /// <c>--dir</c>, deleted afterwards) against the float64 NumPy reference <c>Bench/erase_reference.py</c> (LEACE fit + apply,
 /// run as a subprocess when python3 with numpy is found), measured in one run: wall and CPU time of each process and
 /// their ratio, agreement of the two outputs, and peak resident memory of the erase against
-/// 2 × (one chunk + the d² statistics) above a baseline run on 256 rows. CPU times and peak RSS come from
-/// <c>getrusage(RUSAGE_CHILDREN)</c>, so they are exact per child and robust to other load on the machine.
+/// 2 × (one chunk + the d² statistics) above a baseline run on 256 rows. CPU times come from
+/// <c>getrusage(RUSAGE_CHILDREN)</c>, so they are exact per child and robust to other load on the machine; peak RSS is the
+/// child's own high-water mark (<c>VmHWM</c>, see <see cref="BenchProcess.Run"/>).
 /// Rerun the reference by hand: <c>python3 lib/LlcLab.Cli/Bench/erase_reference.py X.npy Z.npy OUT.npy</c>.
 /// </summary>
 public sealed class BenchErase : IBenchmark

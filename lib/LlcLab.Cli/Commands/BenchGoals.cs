@@ -71,11 +71,11 @@ public static class BenchGoals
         static string F(double v) => double.IsNaN(v) ? "—" : v.ToString(v >= 100 ? "N0" : "F3", CultureInfo.InvariantCulture);
         int w = Math.Max("measure".Length, goals.Max(g => g.Measure.Length));
         bool many = goals.Any(g => g.Values.Count > 1);
-        to.WriteLine($"{"measure".PadRight(w)}  {(many ? "median" : "value"),10}  {(many ? "range (runs)" : ""),-24}  {"unit",-4}  {"goal",-8}  result");
+        to.WriteLine($"{"measure".PadRight(w)}  {(many ? "median" : "value"),10}  {(many ? $"{"range (runs)",-24}  " : "")}{"unit",-4}  {"goal",-8}  result");
         foreach (var g in goals)
         {
-            string range = many ? $"{F(g.Values.Min())} – {F(g.Values.Max())} ({g.Values.Count})" : "";
-            to.WriteLine($"{g.Measure.PadRight(w)}  {F(g.Median),10}  {range,-24}  {g.Unit,-4}  {g.Goal,-8}  {(g.Met ? "PASS" : "FAIL")}");
+            string range = many ? $"{$"{F(g.Values.Min())} – {F(g.Values.Max())} ({g.Values.Count})",-24}  " : "";
+            to.WriteLine($"{g.Measure.PadRight(w)}  {F(g.Median),10}  {range}{g.Unit,-4}  {g.Goal,-8}  {(g.Met ? "PASS" : "FAIL")}");
         }
     }
 

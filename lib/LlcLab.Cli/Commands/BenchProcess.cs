@@ -33,21 +33,50 @@ internal static class BenchProcess
     /// <summary>Wall and CPU seconds, peak resident MiB, the first line of standard output (shortened) and all of it.</summary>
     public sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine, string Output);
 
+    /// <summary>Runs the child to completion. Its peak RSS is the high-water mark <c>VmHWM</c> of <c>/proc/PID/status</c>, polled every
+    /// 20 ms: <c>getrusage</c>'s <c>ru_maxrss</c> of a child starts from the parent's resident set (the child is forked from this
+    /// process before it execs, and Linux carries the forked copy's high-water mark across exec), so a child smaller than this
+    /// benchmark process would report the parent's size. Where <c>/proc</c> is unavailable, <c>ru_maxrss</c> is used.</summary>
     public static ChildRun Run(string file, string[] args)
     {
         var before = Usage.Children();
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
+        long hwmKiB = 0;
+        using var stop = new CancellationTokenSource();
+        var poll = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (HighWaterKiB(p.Id) is { } v) hwmKiB = Math.Max(hwmKiB, v);
+                try { await Task.Delay(20, stop.Token); } catch (TaskCanceledException) { }
+            }
+        });
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
+        stop.Cancel();
+        poll.Wait();
         double wall = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {p.ExitCode}: {err.Result.Trim()}");
         var after = Usage.Children();
         var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
         if (first.Length > 90) first = first[..90] + "…";
-        return new ChildRun(wall, after.Cpu - before.Cpu, after.MaxRssKiB / 1024.0, first, output);
+        return new ChildRun(wall, after.Cpu - before.Cpu, (hwmKiB > 0 ? hwmKiB : after.MaxRssKiB) / 1024.0, first, output);
+    }
+
+    /// <summary>VmHWM (peak resident set of the process's current image) in KiB, or null when it cannot be read (exited, no /proc).</summary>
+    static long? HighWaterKiB(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return null;
     }
 
     /// <summary><c>getrusage(RUSAGE_CHILDREN)</c>: CPU seconds of all waited-for children and the largest peak RSS among them.</summary>
