@@ -37,6 +37,27 @@ public class StreamingErasureTests
     }
 
     [Theory]
+    [InlineData(3, 300L)]   // class indicators, chunks of less than one product block
+    [InlineData(4, 1303L)]  // one chunk of several 512-row product blocks (1303 = 512 + 512 + 279)
+    public void Cross_covariance_of_class_indicators_equals_the_float64_formula(int classes, long rowsPerChunk)
+    {
+        // Σ_XZ of categorical labels comes from the same float64 product of the centred, widened block as a continuous
+        // concept's; compare it with the one-hot formula computed directly in float64.
+        var (x, y) = Gaussian(1303, 24, classes, seed: 23, sep: 2.0, dtype: ScalarType.Float32);
+        using var x64 = x.to_type(ScalarType.Float64);
+        using var onehot = nn.functional.one_hot(y, classes).to_type(ScalarType.Float64);
+        using var direct = Cov(x64, onehot);
+        using var f = new LeaceFitter(24, classes, device: CPU);
+        for (long s = 0; s < 1303; s += rowsPerChunk)
+        {
+            long m = Math.Min(rowsPerChunk, 1303 - s);
+            f.Update(x.narrow(0, s, m), y.narrow(0, s, m));
+        }
+        using var sxz = f.SigmaXZ;
+        Assert.True(Rel(sxz, direct) < 1e-12, $"Σ_XZ differs by {Rel(sxz, direct):E2} (relative)");
+    }
+
+    [Theory]
     [InlineData(97L)]
     [InlineData(1303L)]
     public void Float32_rows_are_accumulated_in_float64(long rowsPerChunk)
@@ -54,7 +75,7 @@ public class StreamingErasureTests
             f.Update(x.narrow(0, s, m), y.narrow(0, s, m));
         }
         Assert.True(Rel(f.SigmaXX, direct) < 1e-12, $"Σ_XX differs by {Rel(f.SigmaXX, direct):E2}");
-        Assert.True(Rel(f.SigmaXZ, exact.SigmaXZ) < 1e-12, "Σ_XZ is float64 throughout (class sums)");
+        Assert.True(Rel(f.SigmaXZ, exact.SigmaXZ) < 1e-12, "Σ_XZ is float64 throughout (a float64 GEMM of the widened block)");
         Assert.True(Rel(f.MeanX, exact.MeanX) < 1e-12);
     }
 
