@@ -12,7 +12,8 @@ namespace LlcLab.Cli.Commands;
 /// <summary>
 /// <c>llclab bench llc</c>: sampler overhead (one SGLD step ÷ one plain forward+backward+SGD step, same model and batch;
 /// for the default path, which uses the MLP's explicit backward pass, for the autograd path of networks without one (CNN,
-/// transformer) and for the module path),
+/// transformer; there in process CPU time of the sampling phase, as the median over interleaved rounds of the ratio within a
+/// round) and for the module path),
 /// vectorised speedup (C chains one after another ÷ C chains vectorised) for a small MLP and a deep linear network, and
 /// memory (resident set after 10,000 steps vs after 1,000). All numbers come from one run.
 /// </summary>
@@ -79,18 +80,24 @@ public sealed class BenchLlc : IBenchmark
                 var optA = optim.SGD(plainA.Module.parameters(), 1e-4);
                 var oa = sgldO with { ExplicitGradients = false };
                 // Process CPU time per step (libtorch runs on this thread): on a machine shared with other jobs wall time
-                // measures the scheduler as much as the code; the fastest of the interleaved rounds counts, as above.
-                var ta = Interleaved(rounds,
-                    () => CpuPerStep(() => PlainSgdSteps(plainA.Module, optA, xa, ya, k), k),
-                    () => CpuPerStep(() => Llc.Estimate(net, xa, ya, oa), k),
-                    () => CpuPerStep(() => Llc.Estimate(net, xa, ya, oa, vectorized: false), k),
-                    () => CpuPerStep(() => FunctionalSgdSteps(net, xa, ya, k), k));
+                // measures the scheduler as much as the code. The SGLD contenders count their sampling phase only (from the
+                // listeners' OnStart, after L(w*), to OnFinish), as the plain loop has no such set-up. Twice as many rounds of
+                // half the steps, and each ratio is the median over rounds of the ratio within a round, whose contenders ran
+                // back to back under the same load (a slow round slows both).
+                int ka = Math.Max(50, k / 2), ra = 2 * rounds;
+                var per = InterleavedRounds(ra,
+                    () => CpuPerStep(() => PlainSgdSteps(plainA.Module, optA, xa, ya, ka), ka),
+                    () => SamplingCpuSeconds(() => Llc.Estimate(net, xa, ya, oa with { Draws = ka }, [new CpuClock()])) / ka,
+                    () => SamplingCpuSeconds(() => Llc.Estimate(net, xa, ya, oa with { Draws = ka }, [new CpuClock()], vectorized: false)) / ka,
+                    () => CpuPerStep(() => FunctionalSgdSteps(net, xa, ya, ka), ka));
+                var ta = per.Select(v => v.Min()).ToArray();
+                double Ratio(int a, int b) => Median(Enumerable.Range(0, ra).Select(i => per[a][i] / per[b][i]));
                 rows.Add(($"plain fwd+bwd+SGD step, {label}, batch 64 (CPU time)", ta[0] * 1e6, "µs", null));
                 rows.Add(($"SGLD step, {label} (C = 1, vectorised, autograd; CPU time)", ta[1] * 1e6, "µs", null));
-                rows.Add(($"sampler overhead on the autograd path, {label}", ta[1] / ta[0], "×", Goal.Max(1.10)));
-                rows.Add(($"sampler overhead chain by chain on the module, {label}", ta[2] / ta[0], "×", null));
-                rows.Add(($"  of which the batched functional form (its fwd+bwd+SGD ÷ plain), {label}", ta[3] / ta[0], "×", null));
-                rows.Add(($"  and the sampler itself (SGLD ÷ functional fwd+bwd+SGD), {label}", ta[1] / ta[3], "×", null));
+                rows.Add(($"sampler overhead on the autograd path, {label}", Ratio(1, 0), "×", Goal.Max(1.10)));
+                rows.Add(($"sampler overhead chain by chain on the module, {label}", Ratio(2, 0), "×", null));
+                rows.Add(($"  of which the batched functional form (its fwd+bwd+SGD ÷ plain), {label}", Ratio(3, 0), "×", null));
+                rows.Add(($"  and the sampler itself (SGLD ÷ functional fwd+bwd+SGD), {label}", Ratio(1, 3), "×", null));
             }
 
             foreach (var (spec, label) in onlyAutograd ? [] : new[] { ("mlp:64-32-32-10:relu", "mlp 64-32-32-10"), ("dln:32-32-32-32", "dln 32-32-32-32") })
@@ -147,6 +154,37 @@ public sealed class BenchLlc : IBenchmark
         for (int r = 0; r < rounds; r++)
             for (int i = 0; i < contenders.Length; i++) best[i] = Math.Min(best[i], contenders[i]());
         return best;
+    }
+
+    /// <summary>Runs each contender once to warm up, then <paramref name="rounds"/> times in turn; returns every round's value per contender.</summary>
+    static double[][] InterleavedRounds(int rounds, params Func<double>[] contenders)
+    {
+        foreach (var f in contenders) f();
+        var all = contenders.Select(_ => new double[rounds]).ToArray();
+        for (int r = 0; r < rounds; r++)
+            for (int i = 0; i < contenders.Length; i++) all[i][r] = contenders[i]();
+        return all;
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>The sampling-phase CPU seconds measured by the <see cref="CpuClock"/> that <paramref name="run"/> passed to the estimate.</summary>
+    static double SamplingCpuSeconds(Func<LlcResult> run) => CpuClock.Last(run);
+
+    /// <summary>Process CPU time from the listeners' OnStart (after L(w*)) to OnFinish (after the last step) of one estimate.</summary>
+    sealed class CpuClock : ISamplerObserver
+    {
+        [ThreadStatic] static double last;
+        TimeSpan start;
+        static TimeSpan Now() { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime; }
+        public void OnStart(int chains, int draws, long totalSteps, bool vectorized) => start = Now();
+        public void OnDraw(SamplerDraw draw) { }
+        public void OnFinish() => last = (Now() - start).TotalSeconds;
+        public static double Last(Func<LlcResult> run) { last = double.NaN; run(); return last; }
     }
 
     /// <summary>Process CPU seconds of <paramref name="run"/> divided by <paramref name="steps"/>.</summary>
