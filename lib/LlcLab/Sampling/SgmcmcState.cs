@@ -67,7 +67,7 @@ public sealed class SgmcmcState
     public Tensor PotentialGradient(int i, Scalar nBeta, Scalar? gamma, Scalar? weightDecay)
     {
         var d = Gradients[i].mul(nBeta);
-        if (gamma is not null) d.add_(Weights[i].sub(Centers[i]), gamma);
+        if (gamma is not null) d.add_(Weights[i].add(Centers[i], Scalars.MinusOne), gamma);
         if (weightDecay is not null) d.add_(Weights[i], weightDecay);
         return d;
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlcLab.Sampling;
@@ -14,6 +15,9 @@ public sealed class LlcObserver(double initLoss) : ISgmcmcObserver, IDisposable
 {
     DrawBuffer? buffer;
     double nBeta, lr, limit = double.PositiveInfinity;
+    // The divergence limit as a native scalar held for the run: an implicit double → Scalar temporary can be finalised
+    // by a GC on another thread while the native call still reads it (see Runtime/Scalars).
+    Scalar? sLimit;
     long moving;
     SgmcmcOptions? options;
 
@@ -45,6 +49,8 @@ public sealed class LlcObserver(double initLoss) : ISgmcmcObserver, IDisposable
         lr = state.Update.StepSize;
         moving = state.Target.MovingCount;
         if (DivergenceFactor is { } f) limit = LossLimit(InitLoss, f, moving, nBeta);
+        sLimit?.Dispose();
+        sLimit = limit.ToScalar();
         buffer?.Dispose();
         buffer = new DrawBuffer(state.Options.Draws, state.Chains, state.Target.Device, 0f);
     }
@@ -69,7 +75,7 @@ public sealed class LlcObserver(double initLoss) : ISgmcmcObserver, IDisposable
             using (var scope = NewDisposeScope())
             {
                 var rows = buffer!.Rows(from, to);
-                bad = rows.isfinite().logical_not().logical_or(rows.gt(limit)).any().item<bool>();
+                bad = rows.isfinite().logical_not().logical_or(rows.gt(sLimit!)).any().item<bool>();
             }
             if (bad || Listeners.Count > 0)
             {
@@ -104,6 +110,8 @@ public sealed class LlcObserver(double initLoss) : ISgmcmcObserver, IDisposable
         Losses = buffer.ToHost();
         buffer.Dispose();
         buffer = null;
+        sLimit?.Dispose();
+        sLimit = null;
     }
 
     /// <summary>Per chain, the per-draw LLC nβ·(L(w_t) − L(w*)) (devinterp's <c>llc/trace</c>).</summary>
@@ -112,5 +120,5 @@ public sealed class LlcObserver(double initLoss) : ISgmcmcObserver, IDisposable
     /// <summary>λ̂ per chain.</summary>
     public double[] PerChain => LlcTrace.Select(c => c.Average()).ToArray();
 
-    public void Dispose() { buffer?.Dispose(); buffer = null; }
+    public void Dispose() { buffer?.Dispose(); buffer = null; sLimit?.Dispose(); sLimit = null; }
 }

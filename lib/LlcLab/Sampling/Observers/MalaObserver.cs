@@ -70,7 +70,7 @@ public sealed class MalaObserver : ISgmcmcObserver, IDisposable
         for (int i = 0; i < L; i++)
         {
             drift[i] = s.PotentialGradient(i, sNBeta!, sGamma, sDecay);
-            if (sGamma is not null) u.add_(s.ChainSum(s.Weights[i].sub(s.Centers[i]).Squared()), sHalfGamma!);
+            if (sGamma is not null) u.add_(s.ChainSum(s.Weights[i].add(s.Centers[i], Scalars.MinusOne).Squared()), sHalfGamma!);
             if (sDecay is not null) u.add_(s.ChainSum(s.Weights[i].Squared()), sHalfDecay!);
         }
         if (transition)
@@ -81,7 +81,7 @@ public sealed class MalaObserver : ISgmcmcObserver, IDisposable
             for (int i = 0; i < L; i++)
             {
                 // Forward residual w_{t+1} − w_t + (ε/2)G∇U(w_t); backward w_t − w_{t+1} + (ε/2)G∇U(w_{t+1}); both weighted by 1/G.
-                var step = s.Weights[i].sub(prevW![i]);
+                var step = s.Weights[i].add(prevW![i], Scalars.MinusOne);
                 var gf = G is null ? prevDrift![i] : prevDrift![i].mul(G[i]);
                 var gb = G is null ? drift[i] : drift[i].mul(G[i]);
                 var f = step.add(gf, sHalfLr!);

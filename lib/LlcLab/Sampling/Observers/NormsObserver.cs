@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using static TorchSharp.torch;
 
 namespace LlcLab.Sampling;
@@ -33,7 +34,7 @@ public sealed class NormsObserver : ISgmcmcObserver, IDisposable
         if (!s.IsDraw) return;
         using var scope = NewDisposeScope();
         weight!.Write(s.Draw, s.ChainSquaredNorm(s.Weights).sqrt_());
-        distance!.Write(s.Draw, s.ChainSquaredNorm(s.Weights.Select((w, i) => w.sub(s.Centers[i])).ToList()).sqrt_());
+        distance!.Write(s.Draw, s.ChainSquaredNorm(s.Weights.Select((w, i) => w.add(s.Centers[i], Scalars.MinusOne)).ToList()).sqrt_());
         gradient!.Write(s.Draw, s.ChainSquaredNorm(s.Gradients).sqrt_());
         if (s.Update.Noise is { } xi) noise!.Write(s.Draw, s.ChainSquaredNorm(xi).sqrt_());
     }
