@@ -34,7 +34,7 @@ internal static class BenchProcess
     public sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine, string Output);
 
     /// <summary>Runs the child to completion. Its peak RSS is the high-water mark <c>VmHWM</c> of <c>/proc/PID/status</c>, polled every
-    /// 20 ms: <c>getrusage</c>'s <c>ru_maxrss</c> of a child starts from the parent's resident set (the child is forked from this
+    /// 20 ms, the last reading before exit counting: <c>getrusage</c>'s <c>ru_maxrss</c> of a child starts from the parent's resident set (the child is forked from this
     /// process before it execs, and Linux carries the forked copy's high-water mark across exec), so a child smaller than this
     /// benchmark process would report the parent's size. Where <c>/proc</c> is unavailable, <c>ru_maxrss</c> is used.</summary>
     public static ChildRun Run(string file, string[] args)
@@ -49,7 +49,9 @@ internal static class BenchProcess
         {
             while (!stop.IsCancellationRequested)
             {
-                if (HighWaterKiB(p.Id) is { } v) hwmKiB = Math.Max(hwmKiB, v);
+                // The latest reading, not the largest: VmHWM only grows within one image, and a reading taken between fork and
+                // exec is the parent's copy.
+                if (HighWaterKiB(p.Id) is { } v) hwmKiB = v;
                 try { await Task.Delay(20, stop.Token); } catch (TaskCanceledException) { }
             }
         });
