@@ -22,9 +22,9 @@ public sealed record FitHeldSplit(Tensor XFit, Tensor ZFit, Tensor XHeld, Tensor
 /// <summary>How one eraser did on one representation.</summary>
 /// <param name="Method">Eraser name ("leace", "orth", "meandiff", "inlp", "rlace").</param>
 /// <param name="ProbeAccuracyBefore">Out-of-sample accuracy of a logistic probe for the concept on the original features
-/// (trained and scored on disjoint halves of the held-out rows).</param>
+/// (cross-fitted over the held-out rows, <see cref="HeldOutProbe.OutOfSample"/>).</param>
 /// <param name="ProbeAccuracyAfter">The same out-of-sample probe on the erased held-out rows (the eraser never saw them).</param>
-/// <param name="Chance">Majority-class rate on the out-of-sample probe's scored rows.</param>
+/// <param name="Chance">Majority-class rate of the held-out rows (all of them are scored).</param>
 /// <param name="MeanSquaredEdit">Mean over rows of ‖x′ − x‖² (the size of the edit LEACE minimises).</param>
 /// <param name="Rank">Rank of the edit.</param>
 /// <param name="DirectionCosine">|cos| between the edit's range and the true concept direction (synthetic data only).</param>
@@ -40,7 +40,7 @@ public sealed record ErasureOutcome(string Method, double ProbeAccuracyBefore, d
     /// <summary>Both probe scores after erasure (in the eraser's fit rows and out of sample), with their leak flags.</summary>
     public ErasureProbeScore? Probe { get; init; }
 
-    /// <summary>Accuracy of the in-sample probe after erasure (scored on rows the eraser was fitted on; below chance = leak).</summary>
+    /// <summary>Accuracy of the in-sample probe after erasure (a weakly regularised probe scored on rows the eraser was fitted on; below its permutation null = leak).</summary>
     public double ProbeAccuracyAfterInSample => Probe?.InSample ?? double.NaN;
 }
 
@@ -58,8 +58,8 @@ public static class ErasureComparison
 
     /// <summary>
     /// Splits the rows (stratified by z, seeded) into the eraser's fit rows and a held-out fraction <paramref name="heldOutFraction"/>
-    /// it never sees; fits each eraser on the fit rows; scores a fresh logistic probe out of sample (trained and scored on disjoint
-    /// halves of the held-out rows) before and after erasure, and in sample (within the fit rows, the leak-prone protocol, see
+    /// it never sees; fits each eraser on the fit rows; scores a fresh logistic probe out of sample (cross-fitted over the held-out
+    /// rows, L2 by cross-validation) before and after erasure, and in sample (within the fit rows, the leak-prone protocol, see
     /// <see cref="ErasureProbeScore"/>); and measures the mean squared edit over all rows.
     /// </summary>
     public static IReadOnlyList<ErasureOutcome> Run(Tensor x, Tensor z, IEnumerable<string> methods, long seed = 0, Tensor? trueDirection = null, double heldOutFraction = 0.4)
@@ -117,7 +117,7 @@ public static class ErasureComparison
         sb.AppendLine($"{"method",-10} {"probe before",13} {"probe after",12} {"in-sample",10} {"chance",7} {"removed",8} {"mean ‖x′−x‖²",14} {"mean ‖x′−x‖",13} {"rank",5}");
         foreach (var o in outcomes)
             sb.AppendLine(FormattableString.Invariant($"{o.Method,-10} {o.ProbeAccuracyBefore,13:P1} {o.ProbeAccuracyAfter,12:P1} {o.ProbeAccuracyAfterInSample,10:P1}{(o.Probe?.InSampleLeak == true ? "!" : " ")}{o.Chance,7:P1} {100 * o.AccuracyRemoved,8:F1} {o.MeanSquaredEdit,14:G4} {o.MeanEditNorm,13:G4} {o.Rank,5}"));
-        sb.AppendLine("probe before/after: trained and scored on held-out rows the eraser never saw; in-sample: within the eraser's fit rows (! = below chance beyond noise: a leak, not erasure).");
+        sb.AppendLine("probe before/after: cross-fitted on held-out rows the eraser never saw (L2 by cross-validation); in-sample: a weakly regularised probe within the eraser's fit rows (! = below its permutation null beyond noise: a leak, not erasure).");
         return sb.ToString();
     }
 
@@ -144,7 +144,7 @@ public static class ErasureComparison
         }
         var leaks = outcomes.Where(o => o.Probe?.InSampleLeak == true).Select(o => o.Method).ToList();
         if (leaks.Count > 0)
-            sb.AppendLine($"In sample (scored on the eraser's own fit rows) the probe falls below chance for {string.Join(", ", leaks)}: that is the fit leaking into the score, not erasure; the verdicts use the out-of-sample probe.");
+            sb.AppendLine($"In sample (scored on the eraser's own fit rows) the weakly regularised probe falls below its permutation null for {string.Join(", ", leaks)}: that is the fit leaking into the score, not erasure; the verdicts use the out-of-sample probe.");
         var reach = outcomes.Where(o => o.ProbeAccuracyAfter <= o.Chance + chanceTolerance).OrderBy(o => o.MeanSquaredEdit).ToList();
         sb.Append(reach.Count == 0
             ? FormattableString.Invariant($"Verdict: no method brings the held-out probe within {100 * chanceTolerance:F0} points of chance.")

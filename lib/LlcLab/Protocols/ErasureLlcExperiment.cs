@@ -70,8 +70,8 @@ public sealed record ErasureLlcOptions
 /// Procedures: none (step 0), leace-inserted (raw) and leace-inserted-finetuned (step = 100·t), leace-frozen,
 /// {null-orth, null-oblique, null-invertible, null-whitened}-{finetuned, frozen} (step 100), leace-folded(-finetuned), scrubbing, inlp.
 /// Frozen variants and "none" carry the weight-restricted λ̂ of the parameters above the layer (<see cref="MatchedEdits.AboveMetric"/>).
-/// Every probe metric is out of sample (trained and scored on disjoint halves of the test split, <see cref="HeldOutProbe"/>), with
-/// <c>_in_sample</c>, <c>_chance</c> and <c>_leak</c> companions.
+/// Every probe metric is out of sample (cross-fitted over the test split with L2 by cross-validation, <see cref="HeldOutProbe"/>), with
+/// <c>_chance</c>, <c>_se</c>, <c>_null</c>, <c>_in_sample</c>(<c>_chance</c>, <c>_null</c>) and <c>_leak</c> companions.
 /// </summary>
 public static class ErasureLlcExperiment
 {
