@@ -29,6 +29,13 @@ public static class Probe
     /// <summary>Candidate relative penalties λ̃ (the last one is the prior).</summary>
     public static IReadOnlyList<double> L2Grid { get; } = [1e-2, 1e-1, 1, 10, 1e6];
 
+    /// <summary>Newton iterations at most per fit: with a strong concept and small λ̃ (nearly separable rows) Newton creeps for up to 100
+    /// iterations with line searches, which made one notebook-03 protocol run take &gt; 45 min; the predicted labels settle long before.</summary>
+    public const int MaxIterations = 25;
+
+    /// <summary>Gradient tolerance ‖∇f‖_∞ per fit (the accuracy does not need 1e-10).</summary>
+    public const double Tolerance = 1e-6;
+
     /// <summary>Folds of the cross-validation that chooses λ̃.</summary>
     public const int CvFolds = 3;
 
@@ -125,7 +132,7 @@ public static class Probe
         double scale;
         using (var v = x.to_type(ScalarType.Float64).var(0L, unbiased: false).mean()) scale = v.item<double>();
         if (!(scale > 0)) scale = 1; // constant features: any penalty gives the prior
-        return LinearProbe.Fit(x, z, new ProbeOptions(L2: relativeL2 * scale, TestFraction: 0, Classes: classes));
+        return LinearProbe.Fit(x, z, new ProbeOptions(L2: relativeL2 * scale, TestFraction: 0, Classes: classes, MaxIterations: MaxIterations, Tolerance: Tolerance));
     }
 
     /// <summary>Mean log-loss −log p(z | x) of a fitted logistic probe on (<paramref name="x"/>, <paramref name="z"/>).</summary>
