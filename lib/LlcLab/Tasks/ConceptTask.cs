@@ -33,7 +33,7 @@ public sealed class ConceptTask : IDisposable
     public Network Model { get; }
     /// <summary>Training split (the eraser's fit rows and the sampler's data).</summary>
     public Dataset Train { get; }
-    /// <summary>Held-out split (every row scored by the cross-fitted out-of-sample probe, <see cref="HeldOutProbe.OutOfSample"/>).</summary>
+    /// <summary>Held-out split (every row scored by the cross-fitted out-of-sample probe, <see cref="Analysis.HeldOutProbe.OutOfSample"/>).</summary>
     public Dataset Test { get; }
     /// <summary>Initialisation and minibatch-order seed.</summary>
     public long Seed { get; }
@@ -48,7 +48,7 @@ public sealed class ConceptTask : IDisposable
     /// <summary>Training images of the Fashion-MNIST subset (full mode; quick mode uses <see cref="FashionTrainRowsQuick"/>).</summary>
     public const int FashionTrainRows = 10_000, FashionTrainRowsQuick = 2_000;
     /// <summary>Test images of the subset: all 10,000 of the official split in full mode (2,000 quick). Every one is scored by the
-    /// cross-fitted out-of-sample probe (<see cref="HeldOutProbe"/>), so "at chance ± 2 points" is measurable: the binomial SE at chance
+    /// cross-fitted out-of-sample probe (<see cref="Analysis.HeldOutProbe"/>), so "at chance ± 2 points" is measurable: the binomial SE at chance
     /// 0.70 is 0.46 points on 10,000 rows (1.0 on 2,000; it was 2.0 on the 500 scored rows of the old half/half probe of 1,000).</summary>
     public const int FashionTestRows = 10_000, FashionTestRowsQuick = 2_000;
 
