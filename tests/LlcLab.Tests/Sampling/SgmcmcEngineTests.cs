@@ -90,7 +90,7 @@ public class SgmcmcEngineTests(ITestOutputHelper output)
         using var g = LlcLab.Runtime.Seeding.Generator(7);
         using var yNoisy = p.Y.add(randn(p.Y.shape, generator: g).mul_(0.5));
         var sgld = new SgldOptions { Localization = 1, BatchSize = 100, Chains = 2, BurnIn = 500, Draws = 1500, Seed = 3 };
-        LlcLab.Experiments.Stationarity.FineTuneToMinimum(p.Model, p.X, yNoisy, sgld, tolerance: 0.01, maxSteps: 3000, lr: 1e-2);
+        LlcLab.Analysis.Stationarity.FineTuneToMinimum(p.Model, p.X, yNoisy, sgld, tolerance: 0.01, maxSteps: 3000, lr: 1e-2);
         var offResult = Llc.Estimate(p.Model, p.X, yNoisy, sgld with { ComputeMala = false });
         var onResult = Llc.Estimate(p.Model, p.X, yNoisy, sgld with { ComputeMala = true });
         double on = onResult.Mean;
