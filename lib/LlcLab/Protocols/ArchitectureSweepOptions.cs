@@ -24,7 +24,9 @@ public sealed record ArchitectureSweepOptions
     public IReadOnlyList<long> Seeds { get; init; } = new long[] { 0, 1, 2, 3, 4 };
     /// <summary>Quick mode (smaller data subsets, shorter training and chains).</summary>
     public bool Quick { get; init; }
-    /// <summary>SGLD settings for every architecture (null: <see cref="ArchitectureTask.SgldFor"/> per architecture).</summary>
+    /// <summary>SGLD settings for every architecture (null: <see cref="ArchitectureTask.SgldFor"/> per architecture; in full mode the
+    /// Fashion-MNIST MLPs and CNNs use the RQ1 setting — batch 250, γ = 300, 4 × (1,000 + 1,000) — which the calibration found valid,
+    /// see <see cref="ArchitectureTask.FashionSgld"/>).</summary>
     public SgldOptions? Sgld { get; init; }
     /// <summary>Also estimate λ̂ right after inserting the eraser (before fine-tuning; usually not a minimum).</summary>
     public bool Inserted { get; init; } = true;

@@ -31,6 +31,9 @@ public sealed class SgmcmcState
     public long Step { get; internal set; }
     /// <summary>The draw index of this step, or −1 when it is not a draw step.</summary>
     public int Draw { get; internal set; } = -1;
+    /// <summary>True when this step's minibatch is the previous step's (always with full batches): only then does the MALA
+    /// ratio of the transition into this step compare one potential at both ends (<see cref="Sgmcmc"/>).</summary>
+    public bool SameBatchAsPrevious { get; internal set; } = true;
     /// <summary>True at draw steps.</summary>
     public bool IsDraw => Draw >= 0;
     /// <summary>Per-chain minibatch loss L_B(w_t) <c>[C]</c> (detached).</summary>

@@ -17,8 +17,9 @@ namespace LlcLab.Sampling;
 /// RMSProp-SGLD's 1/(√V + λ); the identity for SGLD and SGNHT, as devinterp scores them). An acceptance near 1 means the
 /// discretisation error of ε is negligible; ≥ <see cref="DiagnosticThresholds.MinMalaAcceptance"/> is the rule. With
 /// minibatches the engine reuses the draw's batch for the step after it (<see cref="Sgmcmc"/>), so both ends of the scored
-/// transition see the same minibatch potential U_B (else the ratio would compare different batches and read low at any ε). The last
-/// draw has no transition out of it (NaN).
+/// transition see the same minibatch potential U_B (else the ratio would compare different batches and read low at any ε); it does so
+/// after every <see cref="Sgmcmc.MalaReuseEvery"/>-th draw, and the other draws, whose next step has a fresh batch, are not scored (NaN). The last draw has no
+/// transition out of it (NaN).
 /// </summary>
 public sealed class MalaObserver : ISgmcmcObserver, IDisposable
 {
@@ -61,7 +62,8 @@ public sealed class MalaObserver : ISgmcmcObserver, IDisposable
 
     public void OnStep(SgmcmcState s)
     {
-        bool transition = pendingDraw >= 0 && pendingStep == s.Step - 1;
+        // Only transitions whose two ends saw the same minibatch are scored (with minibatches: every Sgmcmc.MalaReuseEvery-th draw).
+        bool transition = pendingDraw >= 0 && pendingStep == s.Step - 1 && s.SameBatchAsPrevious;
         if (!transition && !s.IsDraw) return;
         using var scope = NewDisposeScope();
         int L = s.Weights.Count;
