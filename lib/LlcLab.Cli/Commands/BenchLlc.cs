@@ -79,25 +79,31 @@ public sealed class BenchLlc : IBenchmark
                 using var plainA = net.Clone();
                 var optA = optim.SGD(plainA.Module.parameters(), 1e-4);
                 var oa = sgldO with { ExplicitGradients = false };
-                // Process CPU time per step (libtorch runs on this thread): on a machine shared with other jobs wall time
-                // measures the scheduler as much as the code. The SGLD contenders count their sampling phase only (from the
-                // listeners' OnStart, after L(w*), to OnFinish), as the plain loop has no such set-up. Twice as many rounds of
-                // half the steps, and each ratio is the median over rounds of the ratio within a round, whose contenders ran
-                // back to back under the same load (a slow round slows both).
-                int ka = Math.Max(50, k / 2), ra = 2 * rounds;
+                // CPU time of this thread per step (ThreadCpuClock; with one torch thread libtorch runs every kernel here):
+                // on a machine shared with other jobs wall time measures the scheduler as much as the code, and process CPU
+                // time adds the runtime's JIT and GC threads at random moments. The SGLD contenders count their sampling phase
+                // only (from the listeners' OnStart, after L(w*), to OnFinish), as the plain loop has no such set-up. Twice as
+                // many rounds of half the steps, and each ratio is the median over rounds of the ratio within a round, whose
+                // contenders ran back to back under the same load (a slow round slows both); the quartiles show its spread.
+                int ka = Math.Max(50, k / 2), ra = 2 * rounds, kc = Math.Max(10, ka / c);
                 var per = InterleavedRounds(ra,
                     () => CpuPerStep(() => PlainSgdSteps(plainA.Module, optA, xa, ya, ka), ka),
                     () => SamplingCpuSeconds(() => Llc.Estimate(net, xa, ya, oa with { Draws = ka }, [new CpuClock()])) / ka,
                     () => SamplingCpuSeconds(() => Llc.Estimate(net, xa, ya, oa with { Draws = ka }, [new CpuClock()], vectorized: false)) / ka,
-                    () => CpuPerStep(() => FunctionalSgdSteps(net, xa, ya, ka), ka));
+                    () => CpuPerStep(() => FunctionalSgdSteps(net, xa, ya, ka), ka),
+                    () => SamplingCpuSeconds(() => Llc.Estimate(net, xa, ya, oa with { Chains = c, Draws = kc }, [new CpuClock()])) / (kc * (double)c));
                 var ta = per.Select(v => v.Min()).ToArray();
                 double Ratio(int a, int b) => Median(Enumerable.Range(0, ra).Select(i => per[a][i] / per[b][i]));
-                rows.Add(($"plain fwd+bwd+SGD step, {label}, batch 64 (CPU time)", ta[0] * 1e6, "µs", null));
-                rows.Add(($"SGLD step, {label} (C = 1, vectorised, autograd; CPU time)", ta[1] * 1e6, "µs", null));
+                rows.Add(($"plain fwd+bwd+SGD step, {label}, batch 64 (thread CPU time)", ta[0] * 1e6, "µs", null));
+                rows.Add(($"SGLD step, {label} (C = 1, vectorised, autograd; thread CPU time)", ta[1] * 1e6, "µs", null));
                 rows.Add(($"sampler overhead on the autograd path, {label}", Ratio(1, 0), "×", Goal.Max(1.10)));
+                var (q1, q3) = Quartiles(Enumerable.Range(0, ra).Select(i => per[1][i] / per[0][i]));
+                rows.Add(($"  its lower quartile over {ra} rounds, {label}", q1, "×", null));
+                rows.Add(($"  its upper quartile over {ra} rounds, {label}", q3, "×", null));
                 rows.Add(($"sampler overhead chain by chain on the module, {label}", Ratio(2, 0), "×", null));
                 rows.Add(($"  of which the batched functional form (its fwd+bwd+SGD ÷ plain), {label}", Ratio(3, 0), "×", null));
                 rows.Add(($"  and the sampler itself (SGLD ÷ functional fwd+bwd+SGD), {label}", Ratio(1, 3), "×", null));
+                rows.Add(($"per-chain cost of {c} vectorised chains ÷ plain step, {label}", Ratio(4, 0), "×", null));
             }
 
             foreach (var (spec, label) in onlyAutograd ? [] : new[] { ("mlp:64-32-32-10:relu", "mlp 64-32-32-10"), ("dln:32-32-32-32", "dln 32-32-32-32") })
@@ -166,6 +172,13 @@ public sealed class BenchLlc : IBenchmark
         return all;
     }
 
+    static (double Q1, double Q3) Quartiles(IEnumerable<double> values)
+    {
+        var s = values.Order().ToArray();
+        double At(double q) { double pos = q * (s.Length - 1); int lo = (int)Math.Floor(pos), hi = Math.Min(lo + 1, s.Length - 1); return s[lo] + (pos - lo) * (s[hi] - s[lo]); }
+        return (At(0.25), At(0.75));
+    }
+
     static double Median(IEnumerable<double> values)
     {
         var s = values.Order().ToArray();
@@ -175,26 +188,23 @@ public sealed class BenchLlc : IBenchmark
     /// <summary>The sampling-phase CPU seconds measured by the <see cref="CpuClock"/> that <paramref name="run"/> passed to the estimate.</summary>
     static double SamplingCpuSeconds(Func<LlcResult> run) => CpuClock.Last(run);
 
-    /// <summary>Process CPU time from the listeners' OnStart (after L(w*)) to OnFinish (after the last step) of one estimate.</summary>
+    /// <summary>The thread's CPU time from the listeners' OnStart (after L(w*)) to OnFinish (after the last step) of one estimate.</summary>
     sealed class CpuClock : ISamplerObserver
     {
         [ThreadStatic] static double last;
-        TimeSpan start;
-        static TimeSpan Now() { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime; }
-        public void OnStart(int chains, int draws, long totalSteps, bool vectorized) => start = Now();
+        double start;
+        public void OnStart(int chains, int draws, long totalSteps, bool vectorized) => start = ThreadCpuClock.Now();
         public void OnDraw(SamplerDraw draw) { }
-        public void OnFinish() => last = (Now() - start).TotalSeconds;
+        public void OnFinish() => last = ThreadCpuClock.Now() - start;
         public static double Last(Func<LlcResult> run) { last = double.NaN; run(); return last; }
     }
 
-    /// <summary>Process CPU seconds of <paramref name="run"/> divided by <paramref name="steps"/>.</summary>
+    /// <summary>The calling thread's CPU seconds for <paramref name="run"/> (<see cref="ThreadCpuClock"/>) divided by <paramref name="steps"/>.</summary>
     static double CpuPerStep(Action run, int steps)
     {
-        using var p = Process.GetCurrentProcess();
-        var before = p.TotalProcessorTime;
+        double before = ThreadCpuClock.Now();
         run();
-        p.Refresh();
-        return (p.TotalProcessorTime - before).TotalSeconds / steps;
+        return (ThreadCpuClock.Now() - before) / steps;
     }
 
     /// <summary>Seconds for <paramref name="k"/> plain training steps (forward, backward, SGD) with the sampler's loss.</summary>

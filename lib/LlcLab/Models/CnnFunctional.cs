@@ -71,6 +71,8 @@ public sealed class CnnFunctional : ILayeredFunctional
 
     public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
 
+    public bool AcceptsSingleChain => true;
+
     public Tensor ForwardRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
     {
         var h = state;
@@ -78,6 +80,11 @@ public sealed class CnnFunctional : ILayeredFunctional
         {
             var w = p[paramIndex[l]];
             var b = p[paramIndex[l] + 1];
+            if (w.dim() == Parameters[paramIndex[l]].Shape.Length)
+            {
+                h = SingleChainLayer(l, h, w, b);
+                continue;
+            }
             long chains = w.shape[0];
             if (l < convs)
             {
@@ -103,11 +110,29 @@ public sealed class CnnFunctional : ILayeredFunctional
             else
             {
                 if (l == convs) h = h.flatten(2);
-                var next = h.matmul(w.transpose(-1, -2)) + b.unsqueeze(-2);
+                var next = ChainAffine.Apply(h, w, b);
                 h = l < Depth - 1 ? nn.functional.relu(next) : next;
             }
         }
         return h;
+    }
+
+    /// <summary>Layer <paramref name="l"/> for one parameter set without chain dimension (states <c>[B, ch, s, s]</c>, then
+    /// <c>[B, f]</c>): the module's own operations, in its order.</summary>
+    Tensor SingleChainLayer(int l, Tensor h, Tensor w, Tensor b)
+    {
+        if (l < convs)
+        {
+            if (l == 0)
+            {
+                if (h.dim() != 2 || h.shape[^1] != side0 * side0) throw new ArgumentException($"This CNN takes inputs [B, {side0 * side0}] ({side0}×{side0} images as rows), got [{string.Join(",", h.shape)}].");
+                h = h.reshape(h.shape[0], 1, side0, side0);
+            }
+            return nn.functional.max_pool2d(nn.functional.relu(nn.functional.conv2d(h, w, b, padding: [1, 1])), [2, 2]);
+        }
+        if (l == convs) h = h.flatten(1);
+        var next = nn.functional.linear(h, w, b);
+        return l < Depth - 1 ? nn.functional.relu(next) : next;
     }
 
     public Tensor Features(Tensor state, int layer) => layer <= convs ? state.flatten(2) : state;

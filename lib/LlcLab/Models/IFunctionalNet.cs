@@ -33,4 +33,12 @@ public interface IFunctionalNet
     /// storing it transposed makes that read contiguous. Shapes passed to <see cref="Forward"/> are unchanged.
     /// </summary>
     bool StoresTransposed(int index) => false;
+
+    /// <summary>
+    /// True when <see cref="Forward"/> also takes a single parameter set without the chain dimension (tensor i of shape
+    /// <c>Parameters[i].Shape</c>) and then returns <c>[B, outputs]</c>, computed as the module computes it. A sampler with one
+    /// chain uses that form: autograd then records no view of the chain dimension, which it would otherwise build and
+    /// replay at every step (a view node costs about as much as a small kernel, forward and backward).
+    /// </summary>
+    bool AcceptsSingleChain => false;
 }

@@ -71,18 +71,14 @@ public sealed class TransformerFunctional : ILayeredFunctional
 
     public Tensor Forward(IReadOnlyList<Tensor> p, Tensor x) => ForwardRange(p, x, 0, Depth);
 
-    // [C, B, T, in] · W[C, out, in]ᵀ + b[C, out] → [C, B, T, out], as one bmm over [C, B·T, in]: a broadcast matmul
-    // against W.unsqueeze(1) would materialise B copies of W (and sum them again in the backward pass).
-    static Tensor Linear(Tensor h, Tensor w, Tensor b)
-    {
-        var shape = h.shape;
-        var y = h.reshape(shape[0], -1, shape[^1]).bmm(w.transpose(-1, -2)).add(b.unsqueeze(1), Scalars.One);
-        shape[^1] = w.shape[1];
-        return y.view(shape);
-    }
+    // [C, B, T, in] · W[C, out, in]ᵀ + b[C, out] → [C, B, T, out].
+    static Tensor Linear(Tensor h, Tensor w, Tensor b) => ChainAffine.Apply(h, w, b);
+
+    public bool AcceptsSingleChain => true;
 
     public Tensor ForwardRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
     {
+        if (p[1].dim() == 2) return SingleChainRange(p, state, from, to);
         var h = state;
         if (from == 0)
         {
@@ -110,9 +106,34 @@ public sealed class TransformerFunctional : ILayeredFunctional
         if (to == Depth)
         {
             var last = h.select(2, seq - 1);                                        // [C, B, d]
-            h = last.matmul(p[^2].transpose(-1, -2)) + p[^1].unsqueeze(1);
+            h = ChainAffine.Apply(last, p[^2], p[^1]);
         }
         return h;
+    }
+
+    /// <summary><see cref="ForwardRange"/> for one parameter set without chain dimension: residual stream <c>[B, T, d]</c>,
+    /// token-wise affine maps by <c>F.linear</c> (the module's fused addmm), output <c>[B, outputs]</c>.</summary>
+    Tensor SingleChainRange(IReadOnlyList<Tensor> p, Tensor state, int from, int to)
+    {
+        var h = state;
+        if (from == 0)
+        {
+            if (h.dim() != 2 || h.shape[1] != seq)
+                throw new ArgumentException($"The transformer takes token ids [B, {seq}], got [{string.Join(",", h.shape)}].");
+            if (h.is_floating_point()) h = h.to(ScalarType.Int64);
+            h = p[1].index_select(0, h.flatten()).view(h.shape[0], seq, d) + p[0];
+        }
+        long dh = d / heads;
+        for (int l = from + 1; l <= Math.Min(to, (int)layers); l++)
+        {
+            int o = 2 + (l - 1) * 8;
+            long batch = h.shape[0];
+            var split = nn.functional.linear(h, p[o], p[o + 1]).view(batch, seq, 3, heads, dh).permute(2, 0, 3, 1, 4); // [3, B, H, T, dh]
+            var z = nn.functional.scaled_dot_product_attention(split[0], split[1], split[2]).transpose(1, 2).reshape(batch, seq, d);
+            h = h + nn.functional.linear(z, p[o + 2], p[o + 3]);
+            h = h + nn.functional.linear(nn.functional.relu(nn.functional.linear(h, p[o + 4], p[o + 5])), p[o + 6], p[o + 7]);
+        }
+        return to == Depth ? nn.functional.linear(h.select(1, seq - 1), p[^2], p[^1]) : h;
     }
 
     public Tensor Features(Tensor state, int layer) => state.select(2, seq - 1);

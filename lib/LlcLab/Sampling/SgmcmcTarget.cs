@@ -114,13 +114,20 @@ public sealed class SgmcmcTarget
             long[] stored = Transposed(i) ? [C, .. shape[..^2], shape[^1], shape[^2]] : [C, .. shape];
             return Stored(flat.narrow(1, offsets[i], infos[i].Count).view(stored), i);
         }
+        // One chain on a network that takes a single parameter set: the views autograd differentiates carry no chain
+        // dimension (the module's own shapes), so the forward records no view of it at every step; the loss gets its
+        // chain dimension back at the end. The views observers read keep the [C, …] shape.
+        bool single = C == 1 && net.AcceptsSingleChain && !(explicitGradients && net is IExplicitGradient { HasExplicitGradient: true }) && !Enumerable.Range(0, infos.Count).Any(i => mv[i] && Transposed(i));
+        Tensor GradView(Tensor flat, int i) => single ? flat.narrow(1, offsets[i], infos[i].Count).view(infos[i].Shape) : ParamView(flat, i);
         var views = infos.Select((info, i) => mv[i]
-            ? ParamView(leaf, i).requires_grad_(true)
-            : wStar[i].unsqueeze(0).expand([C, .. info.Shape])).ToList();
+            ? GradView(leaf, i).requires_grad_(true)
+            : single ? wStar[i] : wStar[i].unsqueeze(0).expand([C, .. info.Shape])).ToList();
         var movingIdx = Enumerable.Range(0, infos.Count).Where(i => mv[i]).ToList();
         var movingViews = movingIdx.Select(i => views[i]).ToList();
+        var observedViews = single ? movingIdx.Select(i => ParamView(leaf, i)).ToList() : movingViews;
+        Tensor Forward(Tensor xb) => single ? net.Forward(views, xb).unsqueeze(0) : net.Forward(views, xb);
         var gradFlat = zeros_like(leaf);
-        var gradViews = movingIdx.Select(i => ParamView(gradFlat, i)).ToList();
+        var gradViews = movingIdx.Select(i => GradView(gradFlat, i)).ToList();
         IReadOnlyList<Tensor> flatGrad = [gradFlat];
         // Autograd accumulates into an existing .grad in place (no new tensor, no copy), so each view's gradient is a view
         // of the flat buffer and one zero_ per step replaces a copy per parameter.
@@ -137,14 +144,14 @@ public sealed class SgmcmcTarget
             step = (xb, yb) =>
             {
                 gradFlat.zero_();
-                var lc = Losses.Compute(loss, net.Forward(views, xb), yb);
+                var lc = Losses.Compute(loss, Forward(xb), yb);
                 lc.sum().backward();
                 return (lc.detach(), flatGrad);
             };
         }
         var names = movingIdx.Select(i => infos[i].Name).ToList();
-        return new SgmcmcTarget([leaf], [center], movingViews, names, C, true, D, loss, step,
-            (xb, yb) => Losses.Compute(loss, net.Forward(views, xb), yb));
+        return new SgmcmcTarget([leaf], [center], observedViews, names, C, true, D, loss, step,
+            (xb, yb) => Losses.Compute(loss, Forward(xb), yb));
     }
 
     /// <summary>

@@ -43,6 +43,30 @@ public class ArchitectureTests
         foreach (var n in nets) n.Dispose();
     }
 
+    [Theory]
+    [InlineData("cnn:digits:16-32")]
+    [InlineData("cnn:digits:4-6-8:fc0")]
+    [InlineData(Tf1)]
+    [InlineData(Tf2)]
+    public void Single_chain_form_equals_the_module_and_the_batched_form(string spec)
+    {
+        using var net = Network.Create(spec, seed: 4, device: CPU);
+        Assert.True(net.Functional.AcceptsSingleChain);
+        var x = Input(net, 7, 2);
+        var single = net.ParameterTensors().Select(p => p.detach().clone().requires_grad_(true)).ToList();
+        var batched = single.Select(p => p.detach().unsqueeze(0).clone().requires_grad_(true)).ToList();
+        using var ys = net.Functional.Forward(single, x);
+        using var yb = net.Functional.Forward(batched, x);
+        Assert.Equal(new long[] { 7, net.Spec.Widths[^1] }, ys.shape);
+        Assert.True(allclose(ys, net.Forward(x), rtol: 1e-5, atol: 1e-6));
+        Assert.True(allclose(ys, yb[0], rtol: 1e-5, atol: 1e-6));
+        // Their gradients agree too (the sampler differentiates the single form).
+        ys.square().sum().backward();
+        yb.square().sum().backward();
+        for (int i = 0; i < single.Count; i++)
+            Assert.True(allclose(single[i].grad!, batched[i].grad![0], rtol: 1e-4, atol: 1e-5), net.ParameterInfos[i].Name);
+    }
+
     [Fact]
     public void Parameter_names_follow_pytorch()
     {

@@ -177,6 +177,39 @@ public class SgmcmcEngineTests(ITestOutputHelper output)
             for (int k = 0; k < 100; k++) Assert.Equal(a.LossTrace[c][k], b.LossTrace[c][k], 4);
     }
 
+    [Theory]
+    [InlineData("cnn:digits:4-6", false)]
+    [InlineData("cnn:digits:4-6", true)]
+    [InlineData("transformer:vocab=12,d=16,heads=2,layers=1,seq=4,out=3", false)]
+    [InlineData("transformer:vocab=12,d=16,heads=2,layers=1,seq=4,out=3", true)]
+    public void One_chain_in_the_single_chain_form_has_the_batched_loss_and_gradient(string spec, bool restricted)
+    {
+        using var scope = NewDisposeScope();
+        using var net = Network.Create(spec, seed: 3, device: CPU);
+        var g = LlcLab.Runtime.Seeding.Generator(6);
+        bool tf = net.Spec.Kind == "transformer";
+        var x = tf ? randint(12, [20, 4], generator: g) : rand([20, 64], generator: g);
+        var y = randint(0, tf ? 3 : 10, [20], generator: g);
+        var wStar = net.ParameterTensors().Select(t => (Tensor)t.detach()).ToList();
+        bool[]? moving = restricted ? wStar.Select((_, i) => i % 3 != 1).ToArray() : null;
+        var target = SgmcmcTarget.Vectorized(net.Functional, wStar, 1, LossKind.CrossEntropy, moving, explicitGradients: false);
+        var (loss, grads) = target.LossAndGradient(x, y);
+        Assert.Equal(new long[] { 1 }, loss.shape);
+        // Observers still see [C, …] views of the moving parameters.
+        var mv = moving ?? wStar.Select(_ => true).ToArray();
+        var movingIdx = Enumerable.Range(0, wStar.Count).Where(i => mv[i]).ToList();
+        for (int k = 0; k < movingIdx.Count; k++)
+            Assert.Equal([1L, .. net.Functional.Parameters[movingIdx[k]].Shape], target.ParameterViews[k].shape);
+        // The reference: the batched form, chain dimension 1, by autograd.
+        var batched = wStar.Select(w => w.unsqueeze(0).clone().requires_grad_(true)).ToList();
+        var lb = Losses.Compute(LossKind.CrossEntropy, net.Functional.Forward(batched, x), y);
+        lb.sum().backward();
+        Assert.Equal(lb.item<float>(), loss.item<float>(), 5);
+        var expected = cat(movingIdx.Select(i => batched[i].grad!.flatten()).ToList());
+        Assert.True(allclose(grads[0][0], expected, rtol: 1e-4, atol: 1e-6));
+        Assert.Equal(target.Loss(x, y).item<float>(), lb.item<float>(), 5);
+    }
+
     [Fact]
     public void Int32_labels_are_classification_everywhere()
     {
