@@ -1,3 +1,4 @@
+using LlcLab.Analysis;
 using LlcLab.Erasure;
 using LlcLab.Runtime;
 using static TorchSharp.torch;
@@ -6,13 +7,14 @@ namespace LlcLab.Unlearning;
 
 /// <summary>
 /// Concept probe accuracy at every hidden layer — the measure of concept-erasure success — with a
-/// logistic-regression probe (the erasure library's <see cref="LinearProbe"/>), under two protocols (data_subset column):
+/// logistic-regression probe, the experiments' one (<see cref="Probe"/>: L2 chosen by cross-validation on the probe's own
+/// training rows, so that erased features score the majority rate instead of a noise fit), under two protocols (data_subset column):
 /// <list type="bullet">
 /// <item><c>train_to_test</c> (when D_f and D_r carry concept labels): the probe is fitted on the activations of the
 ///   training data D_f ∪ D_r and scored on the held-out test set — the protocol of the concept-erasure literature,
 ///   and what LEACE guarantees (after LEACE fitted on the training data, ≈ chance).</item>
-/// <item><c>test_halves</c>: the held-out test set is split in two halves by a seeded permutation; the probe is
-///   fitted on one half and scored on the other — a stricter test of whether the concept is still linearly
+/// <item><c>test_halves</c>: the held-out test set is split in two stratified halves (seeded); a probe fitted on each
+///   half scores the other (<see cref="Probe.CrossFitted"/>) — a stricter test of whether the concept is still linearly
 ///   present in new data. An eraser fitted on the training data need not reach chance here.</item>
 /// </list>
 /// Metrics <c>probe_accuracy</c> (per layer) and <c>probe_chance</c> (majority-class rate of the scored rows).
@@ -27,21 +29,21 @@ public sealed class ConceptProbeMetric(IReadOnlyList<string>? layers = null) : I
     {
         var test = c.Data.RequireTest("The concept-probe metric");
         var z = test.Concept ?? throw new ArgumentException("The concept-probe metric needs concept labels on the test set (LabelledSubset.Concept).");
-        var (fit, score) = Halves(test.Count, c.Seed);
-        var zFit = z.index_select(0, fit);
-        var zScore = z.index_select(0, score);
+        if (test.Count < 8) throw new ArgumentException($"The concept probe needs at least 8 held-out rows (got {test.Count}).");
         bool trainConcept = c.Data.Forget.Concept is not null && c.Data.Retain.Concept is not null;
         var zTrain = trainConcept ? cat([c.Data.Forget.Concept!, c.Data.Retain.Concept!]) : null;
         var xTrain = trainConcept ? cat([c.Data.Forget.X, c.Data.Retain.X]) : null;
-        if (trainConcept) yield return new MetricValue("probe_chance", LinearProbe.MajorityRate(z)) { DataSubset = "train_to_test" };
-        yield return new MetricValue("probe_chance", LinearProbe.MajorityRate(zScore)) { DataSubset = "test_halves" };
+        long seed = Seeding.Derive(c.Seed, 307);
+        double chance = LinearProbe.MajorityRate(z);
+        if (trainConcept) yield return new MetricValue("probe_chance", chance) { DataSubset = "train_to_test" };
+        yield return new MetricValue("probe_chance", chance) { DataSubset = "test_halves" };
         foreach (var layer in layers ?? c.Model.LayerNames)
         {
             var h = Representation(c, layer, test.X);
             if (trainConcept)
-                yield return new MetricValue("probe_accuracy", LogisticProbe.Accuracy(Representation(c, layer, xTrain!), zTrain!, h, z))
+                yield return new MetricValue("probe_accuracy", Probe.TrainTest(Representation(c, layer, xTrain!), zTrain!, h, z, seed).Accuracy)
                     { Layer = layer, DataSubset = "train_to_test" };
-            yield return new MetricValue("probe_accuracy", LogisticProbe.Accuracy(h.index_select(0, fit), zFit, h.index_select(0, score), zScore))
+            yield return new MetricValue("probe_accuracy", Probe.CrossFitted(h, z, seed).Accuracy)
                 { Layer = layer, DataSubset = "test_halves" };
         }
     }
@@ -54,25 +56,5 @@ public sealed class ConceptProbeMetric(IReadOnlyList<string>? layers = null) : I
         foreach (var a in c.Checkpoint.Inserted.Where(a => a.Layer == layer)) // an eraser folded into the next layer acts here
             h = h.matmul(a.Matrix.to(h.dtype).to(h.device).t()) + a.Offset.to(h.dtype).to(h.device);
         return h.cpu().MoveToOuterDisposeScope();
-    }
-
-    static (Tensor Fit, Tensor Score) Halves(long n, long seed)
-    {
-        if (n < 4) throw new ArgumentException($"The concept probe needs at least 4 held-out rows (got {n}).");
-        using var g = Seeding.Generator(Seeding.Derive(seed, 307));
-        var perm = randperm(n, generator: g);
-        return (perm.narrow(0, 0, n / 2), perm.narrow(0, n / 2, n - n / 2));
-    }
-}
-
-/// <summary>Fits the shared <see cref="LinearProbe"/> (logistic regression, Newton, small L2) on one set and scores it on another.</summary>
-internal static class LogisticProbe
-{
-    public static double Accuracy(Tensor xFit, Tensor zFit, Tensor xScore, Tensor zScore)
-    {
-        int classes = (int)Math.Max(zFit.max().item<long>(), zScore.max().item<long>()) + 1;
-        var probe = LinearProbe.Fit(xFit, zFit, ProbeOptions.Default with { TestFraction = 0, Classes = classes });
-        try { return probe.AccuracyOn(xScore, zScore); }
-        finally { probe.Coefficients.Dispose(); probe.Intercept.Dispose(); }
     }
 }
