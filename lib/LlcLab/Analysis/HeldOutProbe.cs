@@ -118,11 +118,6 @@ public static class HeldOutProbe
         return (idx.Where(i => !second[i]).ToArray(), idx.Where(i => second[i]).ToArray());
     }
 
-    /// <summary>The experiments' probe (<see cref="Probe"/>, λ̃ by cross-validation on the training rows) trained on
-    /// (<paramref name="xTrain"/>, <paramref name="zTrain"/>) and scored on (<paramref name="xTest"/>, <paramref name="zTest"/>);
-    /// chance = the majority-class rate of the test labels.</summary>
-    public static ProbeScore TrainTest(Tensor xTrain, Tensor zTrain, Tensor xTest, Tensor zTest) => Probe.TrainTest(xTrain, zTrain, xTest, zTest);
-
     /// <summary>The out-of-sample erasure measure: <see cref="Probe.CrossFitted"/> over all held-out rows (two stratified seeded halves,
     /// each scored by a probe trained on the other with λ̃ chosen by cross-validation there).</summary>
     public static ProbeScore OutOfSample(Tensor xHeld, Tensor zHeld, long seed)

@@ -39,7 +39,7 @@ public static class Probe
     /// <summary>Folds of the cross-validation that chooses λ̃.</summary>
     public const int CvFolds = 3;
 
-    /// <summary>The weakly regularised member of the grid (λ̃ = 10⁻³) that the leak check uses: it fits whatever mean difference the
+    /// <summary>The weakly regularised penalty, below the grid (λ̃ = 10⁻³), that the leak check uses: it fits whatever mean difference the
     /// scored rows' complement carries, so it shows the anti-generalisation of an eraser fitted on the scored rows.</summary>
     public const double LeakCheckL2 = 1e-3;
 
