@@ -26,14 +26,14 @@ public sealed class ArchitectureSweepCell : IDisposable
     readonly ResultsTable table;
     readonly TextWriter? log;
     readonly ArchitectureTask task;
-    readonly SgldOptions sgld;
+    SgldOptions sgld;
     readonly Tensor x, y, z, zTest;
     readonly IReadOnlyList<string> layers;
     ScrubResult? scrub;
 
     /// <summary>The data and the trained model (taken to a minimum in place by <see cref="BeforeStage"/>).</summary>
     public ArchitectureTask Task => task;
-    /// <summary>The sampler settings of every estimate of this cell.</summary>
+    /// <summary>The sampler settings of every estimate of this cell (ε as chosen by <see cref="ChooseStepSize"/> once <see cref="BeforeStage"/> ran).</summary>
     public SgldOptions Sgld => sgld;
     /// <summary>The rows written so far.</summary>
     public ResultsTable Table => table;
@@ -76,11 +76,35 @@ public sealed class ArchitectureSweepCell : IDisposable
         }
     }
 
-    /// <summary>λ̂ of <paramref name="net"/> with MALA (<see cref="WithMala"/>), validity and diagnostics rows, test accuracy and probes;
-    /// the γ ladder (metric <c>llc_gamma</c>) for the before, erased and null models when this cell has one.</summary>
-    public void Estimate(Network net, string proc, long step)
+    /// <summary>λ̂ of <paramref name="net"/> (MALA on), validity and diagnostics rows, test accuracy and probes; the γ ladder (metric
+    /// <c>llc_gamma</c>) for the before, erased and null models when this cell has one.</summary>
+    public void Estimate(Network net, string proc, long step) => Record(net, Llc.Estimate(net, x, y, sgld), proc, step);
+
+    /// <summary>
+    /// The step size of this cell, chosen at w* by devinterp's MALA rule: estimate at the architecture's ε; while the acceptance is below
+    /// <see cref="DiagnosticThresholds.MinMalaAcceptance"/>, halve ε (and double the burn-in, so that ε·γ·burn-in, the number of relaxation
+    /// times 1/(εγ) the chain gets, stays the same) and estimate again, at most <see cref="ArchitectureSweepOptions.MaxStepSizeHalvings"/>
+    /// times. Every later estimate of the cell uses the ε reached, so the before, erased, control and null λ̂ share one sampler. Records
+    /// <c>sgld_lr</c> and returns the last estimate (the λ̂ before).
+    /// </summary>
+    public LlcResult ChooseStepSize(Network net)
     {
-        var r = WithMala(Llc.Estimate(net, x, y, sgld), net, x, y, sgld, o.MalaProbeSteps);
+        ArgumentNullException.ThrowIfNull(net);
+        sgld = sgld with { Lr = sgld.ResolveLr(sgld.ResolveNBeta(x.shape[0])) };
+        var r = Llc.Estimate(net, x, y, sgld);
+        for (int k = 0; k < o.MaxStepSizeHalvings && r.Diagnostics.MalaAcceptance is { } m && m < DiagnosticThresholds.MinMalaAcceptance; k++)
+        {
+            log?.WriteLine(FormattableString.Invariant($"{arch,-58} seed {seed} MALA {m:F2} < {DiagnosticThresholds.MinMalaAcceptance} at ε = {sgld.Lr:G3}: ε → {sgld.Lr / 2:G3}"));
+            sgld = sgld with { Lr = sgld.Lr / 2, BurnIn = sgld.BurnIn * 2 };
+            r = Llc.Estimate(net, x, y, sgld);
+        }
+        table.Add(LlcRows.Metric(Name, arch, "sgld_lr", sgld.Lr!.Value, Before, seed, 0));
+        return r;
+    }
+
+    /// <summary>The rows of estimate <paramref name="r"/> of <paramref name="net"/> (see <see cref="Estimate"/>), and the γ ladder.</summary>
+    void Record(Network net, LlcResult r, string proc, long step)
+    {
         double g = Stationarity.GradNorm(net, x, y);
         table.Add(LlcRows.From(r, Name, arch, proc, seed, step, layers[0]));
         table.AddRange(LlcRows.Validity(r, g, Name, arch, proc, seed, step, layers[0]));
@@ -95,7 +119,7 @@ public sealed class ArchitectureSweepCell : IDisposable
         foreach (var f in o.GammaLadder)
         {
             var sg = sgld with { Localization = sgld.Localization * f };
-            var rg = WithMala(Llc.Estimate(net, x, y, sg), net, x, y, sg, o.MalaProbeSteps);
+            var rg = Llc.Estimate(net, x, y, sg);
             table.Add(LlcRows.From(rg, Name, arch, proc, seed, step, layers[0], metric: "llc_gamma"));
             table.AddRange(LlcRows.Validity(rg, g, Name, arch, proc, seed, step, layers[0], metric: "llc_gamma").Select(q => q with { Localization = sg.Localization }));
             log?.WriteLine(FormattableString.Invariant($"{"",58}   γ = {sg.Localization,-8:G3}{"",13} λ̂ {rg.Mean,8:F2} ± {rg.Std,5:F2}"));
@@ -125,7 +149,8 @@ public sealed class ArchitectureSweepCell : IDisposable
         return ft.Steps;
     }
 
-    /// <summary>Stage 1 (procedure none, step 0): the task's size and training rows, then the model to a minimum and λ̂ before.</summary>
+    /// <summary>Stage 1 (procedure none, step 0): the task's size and training rows, then the model to a minimum, the cell's ε
+    /// (<see cref="ChooseStepSize"/>) and λ̂ before.</summary>
     public void BeforeStage()
     {
         table.Add(LlcRows.Metric(Name, arch, "parameters", task.Model.ParameterCount, Before, seed, 0));
@@ -134,7 +159,7 @@ public sealed class ArchitectureSweepCell : IDisposable
         table.Add(LlcRows.Metric(Name, arch, "train_loss", task.LossCurve[^1], Before, seed, 0));
         table.Add(LlcRows.Metric(Name, arch, "train_accuracy", task.TrainAccuracy, Before, seed, 0));
         Minimise(task.Model, Before, 0, null);
-        Estimate(task.Model, Before, 0);
+        Record(task.Model, ChooseStepSize(task.Model), Before, 0);
     }
 
     /// <summary>Stage 2 (step 100): LEACE at the erasure layers (concept scrubbing, inserted as fixed layers; λ̂ as inserted when

@@ -26,8 +26,9 @@ namespace LlcLab.Protocols;
 /// ΔLLC = λ̂(leace-finetuned) − λ̂(none); the excess over the null, λ̂(leace-finetuned) − λ̂(null-finetuned), has the same "before" and
 /// the same training length, so it is the part of ΔLLC owed to erasing the concept (<see cref="ArchitectureSummaries"/>).
 /// Every estimate writes the validity companions of <see cref="LlcRows.Validity"/> (<c>llc_valid</c> = at a minimum;
-/// <c>llc_strict_valid</c> = also R̂ ≤ 1.1 and MALA ≥ 0.9; <c>llc_check_*</c>) and its diagnostics. Minibatch chains take their MALA
-/// acceptance from a short full-batch chain at the same settings (<see cref="MalaProbe"/>). Step counts are rows
+/// <c>llc_strict_valid</c> = also R̂ ≤ 1.1 and MALA ≥ 0.9; <c>llc_check_*</c>) and its diagnostics. Minibatch chains score MALA on the
+/// transitions that reuse one batch at both ends (<see cref="MalaObserver"/>); the cell halves ε at w* until that acceptance reaches 0.9
+/// (<see cref="ArchitectureSweepCell.ChooseStepSize"/>) and keeps it for every estimate of the cell. Step counts are rows
 /// (<c>finetune_steps</c>, <c>polish_steps</c>) so the matching is checkable. The γ ladder adds <c>llc_gamma</c> rows (localization column).
 /// Erasers are fitted on the training split only; probes are out of sample (<see cref="HeldOutProbe"/> on the test split) with
 /// <c>_in_sample</c>, <c>_chance</c> and <c>_leak</c> companions, one per erased layer.
@@ -129,30 +130,6 @@ public static class ArchitectureSweepExperiment
             current = next;
         }
         return current;
-    }
-
-    /// <summary>
-    /// MALA acceptance for an estimate sampled with minibatches: minibatch MALA compares U on two different batches and reads low at
-    /// any ε, so the step size is scored on a full-batch chain of <paramref name="steps"/> draws from w* at the same ε, γ and nβ (one
-    /// chain, no burn-in: it measures the discretisation error of ε near w*, which is what the MALA check asks). Full-batch estimates
-    /// already carry their own acceptance and are returned unchanged.
-    /// </summary>
-    public static LlcResult WithMala(LlcResult r, Network net, TorchSharp.torch.Tensor x, TorchSharp.torch.Tensor y, SgldOptions sgld, int steps)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        ArgumentNullException.ThrowIfNull(sgld);
-        if (!sgld.ComputeMala || sgld.BatchSize is null || sgld.BatchSize >= x.shape[0] || steps < 2) return r;
-        double? m = MalaProbe(net, x, y, sgld, steps);
-        return r with { Diagnostics = r.Diagnostics with { MalaAcceptance = m } };
-    }
-
-    /// <summary>Mean MALA acceptance of a full-batch SGLD chain of <paramref name="steps"/> draws from w* with the settings of
-    /// <paramref name="sgld"/> (nβ resolved on the full n, as in the minibatch estimate).</summary>
-    public static double? MalaProbe(Network net, TorchSharp.torch.Tensor x, TorchSharp.torch.Tensor y, SgldOptions sgld, int steps)
-    {
-        ArgumentNullException.ThrowIfNull(sgld);
-        var probe = sgld with { BatchSize = null, Chains = 1, Draws = steps, BurnIn = 0, ComputeMala = true, NBeta = sgld.ResolveNBeta(x.shape[0]) };
-        return Llc.Estimate(net, x, y, probe).Diagnostics.MalaAcceptance;
     }
 
     /// <summary>Names of the parameters that influence the features at <paramref name="layer"/> (found by differentiating the

@@ -47,11 +47,13 @@ public sealed record ArchitectureSweepOptions
     /// <summary>Fine-tune only the parameters downstream of the last erased layer (default), so the erased layers stay concept-free
     /// on the training data (LEACE's guarantee) while the rest re-minimises; the minimisation after it moves every weight.</summary>
     public bool FineTuneDownstreamOnly { get; init; } = true;
-    /// <summary>Compute the MALA acceptance of every estimate (part of validity: MALA ≥ 0.9). Minibatch chains get it from a short
-    /// full-batch chain at the same settings (<see cref="ArchitectureSweepExperiment.MalaProbe"/>).</summary>
+    /// <summary>Compute the MALA acceptance of every estimate (part of validity: MALA ≥ 0.9). Minibatch chains score it on the
+    /// transitions whose two ends see the same batch (<see cref="MalaObserver"/>), so it is the chain's own acceptance.</summary>
     public bool ComputeMala { get; init; } = true;
-    /// <summary>Full-batch steps of that MALA chain (minibatch samplers only).</summary>
-    public int MalaProbeSteps { get; init; } = 40;
+    /// <summary>Step-size halvings allowed at w* before the λ̂ "before" (<see cref="ArchitectureSweepCell.ChooseStepSize"/>): while the
+    /// MALA acceptance is below <see cref="DiagnosticThresholds.MinMalaAcceptance"/>, ε is halved and the estimate repeated, at most this
+    /// many times; the ε reached is used for every estimate of the cell (row <c>sgld_lr</c>). 0: the architecture's ε as given.</summary>
+    public int MaxStepSizeHalvings { get; init; } = 2;
     /// <summary>Cap on the full-batch steps that take the trained and the erased model to a minimum (gradient bias bound ≤ 0.25).</summary>
     public int MaxPolishSteps { get; init; } = 2000;
     /// <summary>γ ladder: factors applied to γ for extra estimates (metric <c>llc_gamma</c>, column localization) of the before, erased and

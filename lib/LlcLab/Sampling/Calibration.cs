@@ -105,9 +105,9 @@ public sealed record SweepResult(IReadOnlyList<SweepCell> Cells, CalibrationSett
 /// The one calibration of the LLC sampler: an ε × γ (× nβ) sweep over one or several models that will be compared with
 /// one setting (e.g. a trained network and its erased, re-minimised version), and one rule (<see cref="RuleText"/>):
 /// devinterp's practice — MALA acceptance high and λ̂ flat in ε — made explicit, with every limit from
-/// <see cref="DiagnosticThresholds"/> and required on every model. Full-batch chains are recommended
-/// (<see cref="SgldOptions.BatchSize"/> = null): with minibatches the MALA ratio compares losses on different batches
-/// and reads low at any ε.
+/// <see cref="DiagnosticThresholds"/> and required on every model. With minibatches the MALA ratio is
+/// scored only on transitions whose two ends see the same batch (<see cref="MalaObserver"/>), so minibatch cells are scored like
+/// full-batch ones.
 /// </summary>
 public static class Calibration
 {

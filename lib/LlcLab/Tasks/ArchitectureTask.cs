@@ -192,8 +192,8 @@ public sealed class ArchitectureTask : IDisposable
     /// SGLD for the Fashion-MNIST MLPs and CNNs in full mode: the RQ1/RQ2 setting (<see cref="ConceptTask.DefaultSgld"/>) — minibatches of
     /// 250 of the n = 10,000 training images, nβ = n/ln n ≈ 1,086, γ = 300, ε = <see cref="ConceptTask.FashionLr"/>(γ) = 2e-5 for the MLPs
     /// (5e-6 for the CNNs), 4 chains × (1,000 + 1,000). Quick mode (unchanged): batches of 500, γ = 100, ε = 2e-5 (CNN 1e-5), 2 × (150 + 150).
-    /// Minibatch MALA compares losses on different batches, so the acceptance that enters validity is measured on a short full-batch
-    /// chain at the same (ε, γ, nβ) (<see cref="ArchitectureSweepExperiment.MalaProbe"/>). Notebook 05 measures λ̂ and ΔLLC at γ/3 and 3γ
+    /// Each RQ3 cell halves ε at w* until the chain's own MALA acceptance is ≥ 0.9 (<see cref="ArchitectureSweepCell.ChooseStepSize"/>):
+    /// the deeper MLP needs it (784-32-32-32-10, seed 2: MALA 0.83 at 2e-5). Notebook 05 measures λ̂ and ΔLLC at γ/3 and 3γ
     /// per architecture (the γ ladder).
     /// </summary>
     /// <remarks>Measured on seed 0 (notebooks/reference-results/calibration, one libtorch thread on a shared core), after the sampler fix

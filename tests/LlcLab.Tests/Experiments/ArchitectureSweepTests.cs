@@ -91,6 +91,31 @@ public class ArchitectureSweepTests
     }
 
     [Fact]
+    public void StepSize_IsHalvedAtTheMinimumUntilMalaPasses_AndKeptForTheCell()
+    {
+        // ε = 3e-3 on a full-batch digits MLP at nβ ≈ 198 is far too large (MALA well below 0.9): the cell must halve it, at most
+        // MaxStepSizeHalvings times, double the burn-in with it, record the ε it reached, and sample every later estimate with it.
+        var o = ArchitectureSweepOptions.QuickMode with
+        {
+            Archs = ["mlp:64-8-10:relu"], MaxStepSizeHalvings = 2, MaxPolishSteps = 40,
+            Sgld = new LlcLab.Sampling.SgldOptions { Lr = 3e-3, Localization = 100, Chains = 2, Draws = 20, BurnIn = 10, BatchSize = null },
+        };
+        using var cell = ArchitectureSweepCell.Create(o, "mlp:64-8-10:relu", 0, ladder: false);
+        cell.BeforeStage();
+        double lr = Assert.Single(cell.Table, q => q.Metric == "sgld_lr").Value;
+        Assert.Equal(3e-3 / 4, lr, 12);
+        Assert.Equal(lr, cell.Sgld.Lr!.Value, 12);
+        Assert.Equal(40, cell.Sgld.BurnIn);
+        Assert.All(cell.Table.Where(q => q.Metric == "llc"), q => Assert.Equal(lr, q.Lr!.Value, 12));
+
+        // A small ε passes at once and is kept as given.
+        using var fine = ArchitectureSweepCell.Create(o with { Sgld = o.Sgld! with { Lr = 1e-6 } }, "mlp:64-8-10:relu", 0, ladder: false);
+        fine.BeforeStage();
+        Assert.Equal(1e-6, Assert.Single(fine.Table, q => q.Metric == "sgld_lr").Value, 12);
+        Assert.Equal(10, fine.Sgld.BurnIn);
+    }
+
+    [Fact]
     public void TransformerTask_Generalises_AndScrubbingEveryBlockLeavesTheConceptAtChance()
     {
         // The RQ3 transformer must answer held-out sums (it generalises, not only memorises), is erased at every block, and after
