@@ -56,6 +56,11 @@ public class MatchedEditsTests
             Assert.Equal(2, r.Rows(MatchedEdits.AboveMetric, frozen, 100).Count());
             foreach (var m in ConfoundRegression.Predictors) Assert.Equal(2, r.Rows(m, fine, 100).Count());
             Assert.All(r.Rows("finetune_steps", fine, 100), row => Assert.Equal(10, row.Value));
+            // The frozen variant runs to the gradient criterion (a convex read-out: its minimiser does not depend on the budget), so it is
+            // not held to the 10-step budget, and its rows say it converged; its bias bound is then within the minimum check's limit.
+            Assert.Equal(new[] { 1.0, 1.0 }, r.Rows("finetune_converged", frozen, 100).Select(row => row.Value));
+            Assert.All(r.Rows("finetune_steps", frozen, 100), row => Assert.InRange(row.Value, 0, o.Edits.FrozenMaxSteps));
+            Assert.Equal(new[] { 1.0, 1.0 }, r.Rows(MatchedEdits.AboveMetric + "_check_grad_bias_bound", frozen, 100).Select(row => row.Value));
             Assert.Equal(2, r.Rows("probe_accuracy_leak", fine, 100).Count());
             Assert.Equal(2, r.Rows("llc_check_mala", fine, 100).Count());
         }

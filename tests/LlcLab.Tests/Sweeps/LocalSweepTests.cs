@@ -46,6 +46,14 @@ public class LocalSweepTests
         Assert.Throws<InvalidDataException>(() => SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid with { Concepts = ["ge5"] }));
         Assert.Throws<InvalidDataException>(() => SweepTables.Load(dir, "rq2"));
 
+        // A sweep planned before a setting existed still loads: its stored configuration lacks the key, which then reads as today's
+        // default on both sides (the committed RQ1 sweep predates MatchedEditOptions.FrozenMaxSteps).
+        string manifestPath = Path.Combine(dir, SweepPlan.FileName);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        Assert.True(manifest["config"]!["options"]!["edits"]!.AsObject().Remove("frozen_max_steps"));
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid).ToCsv());
+
         // A damaged shard is never merged.
         File.AppendAllText(store.ShardPath(c0.Id), "x");
         Assert.Equal(CellState.Pending, store.State(c0.Id));
