@@ -35,6 +35,11 @@ public class MatchedEditsTests
         var after = net.StateDict();
         Assert.Equal(0f, (before["0.weight"] - after["0.weight"]).abs().max().item<float>());
         Assert.True((before["2.weight"] - after["2.weight"]).abs().max().item<float>() > 0, "the layer above h1 did not move");
+        // The frozen layer took no part in backward (no gradient accumulated into it: that grew memory by a batch's worth per step),
+        // and it is trainable again afterwards.
+        var first = net.ParameterTensors()[0];
+        Assert.True(first.grad is null || first.grad.abs().max().item<float>() == 0, "a gradient accumulated into the frozen layer");
+        Assert.All(net.ParameterTensors(), p => Assert.True(p.requires_grad));
         Assert.Throws<ArgumentException>(() => Stationarity.FineTuneSubset(net, x, y, new SgldOptions(), ["9.weight"], maxSteps: 1));
     }
 
