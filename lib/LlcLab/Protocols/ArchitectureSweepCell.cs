@@ -80,26 +80,17 @@ public sealed class ArchitectureSweepCell : IDisposable
     /// <c>llc_gamma</c>) for the before, erased and null models when this cell has one.</summary>
     public void Estimate(Network net, string proc, long step) => Record(net, Llc.Estimate(net, x, y, sgld), proc, step);
 
-    /// <summary>
-    /// The step size of this cell, chosen at w* by devinterp's MALA rule: estimate at the architecture's ε; while the acceptance is below
-    /// <see cref="DiagnosticThresholds.MinMalaAcceptance"/>, halve ε (and double the burn-in, so that ε·γ·burn-in, the number of relaxation
-    /// times 1/(εγ) the chain gets, stays the same) and estimate again, at most <see cref="ArchitectureSweepOptions.MaxStepSizeHalvings"/>
-    /// times. Every later estimate of the cell uses the ε reached, so the before, erased, control and null λ̂ share one sampler. Records
-    /// <c>sgld_lr</c> and returns the last estimate (the λ̂ before).
-    /// </summary>
+    /// <summary>The step size of this cell, chosen at w* by <see cref="StepSizeRule"/> (halve ε until the chain's own MALA acceptance is
+    /// ≥ 0.9, at most <see cref="ArchitectureSweepOptions.MaxStepSizeHalvings"/> times, doubling the burn-in). Every later estimate of the
+    /// cell uses the ε reached, so the before, erased, control and null λ̂ share one sampler. Records <c>sgld_lr</c> and returns the
+    /// last estimate (the λ̂ before).</summary>
     public LlcResult ChooseStepSize(Network net)
     {
         ArgumentNullException.ThrowIfNull(net);
-        sgld = sgld with { Lr = sgld.ResolveLr(sgld.ResolveNBeta(x.shape[0])) };
-        var r = Llc.Estimate(net, x, y, sgld);
-        for (int k = 0; k < o.MaxStepSizeHalvings && r.Diagnostics.MalaAcceptance is { } m && m < DiagnosticThresholds.MinMalaAcceptance; k++)
-        {
-            log?.WriteLine(FormattableString.Invariant($"{arch,-58} seed {seed} MALA {m:F2} < {DiagnosticThresholds.MinMalaAcceptance} at ε = {sgld.Lr:G3}: ε → {sgld.Lr / 2:G3}"));
-            sgld = sgld with { Lr = sgld.Lr / 2, BurnIn = sgld.BurnIn * 2 };
-            r = Llc.Estimate(net, x, y, sgld);
-        }
-        table.Add(LlcRows.Metric(Name, arch, "sgld_lr", sgld.Lr!.Value, Before, seed, 0));
-        return r;
+        var c = StepSizeRule.Choose(net, x, y, sgld, o.MaxStepSizeHalvings, m => log?.WriteLine($"{arch,-58} seed {seed} {m}"));
+        sgld = c.Sgld;
+        table.Add(LlcRows.Metric(Name, arch, "sgld_lr", c.Lr, Before, seed, 0));
+        return c.Result;
     }
 
     /// <summary>The rows of estimate <paramref name="r"/> of <paramref name="net"/> (see <see cref="Estimate"/>), and the γ ladder.</summary>

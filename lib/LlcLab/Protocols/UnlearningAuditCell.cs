@@ -29,7 +29,8 @@ public sealed class UnlearningAuditCell : IDisposable
     readonly UnlearningAuditOptions o;
     readonly ResultsTable table;
     readonly TextWriter? log;
-    readonly SgldOptions sgld;
+    SgldOptions sgld;
+    bool stepSizeChosen;
     readonly ICheckpointMetric[] behaviour;
     RetrainGap? gap;
 
@@ -37,7 +38,7 @@ public sealed class UnlearningAuditCell : IDisposable
     public AuditTask Task => task;
     /// <summary>The rows written so far.</summary>
     public ResultsTable Table => table;
-    /// <summary>Sampler settings of every λ̂ of this cell (the cell's seed).</summary>
+    /// <summary>Sampler settings of every λ̂ of this cell (the cell's seed; ε as chosen at the original, see <see cref="UnlearningAuditOptions.MaxStepSizeHalvings"/>).</summary>
     public SgldOptions Sgld => sgld;
 
     UnlearningAuditCell(AuditTask task, string kind, long seed, UnlearningAuditOptions o, ResultsTable table, TextWriter? log)
@@ -88,7 +89,15 @@ public sealed class UnlearningAuditCell : IDisposable
         table.Add(Row("hessian_trace", tr, procedure, "retain", std: trSe));
         double tPolish = clock.Elapsed.TotalSeconds;
         double g = Stationarity.GradNorm(polished, rx, ry);
-        var all = Llc.Estimate(polished, rx, ry, sgld);
+        LlcResult all;
+        if (!stepSizeChosen)
+        {
+            // The first model measured (the original) fixes ε for the cell by the MALA rule; every later model shares it.
+            var c = StepSizeRule.Choose(polished, rx, ry, sgld, o.MaxStepSizeHalvings, m => log?.WriteLine($"  {procedure}: {m}"));
+            (sgld, all, stepSizeChosen) = (c.Sgld, c.Result, true);
+            table.Add(Row("sgld_lr", c.Lr, procedure, "retain"));
+        }
+        else all = Llc.Estimate(polished, rx, ry, sgld);
         table.Add(LlcRows.From(all, Name, task.Name, procedure, seed, dataSubset: "retain"));
         table.AddRange(LlcRows.Validity(all, g, Name, task.Name, procedure, seed, dataSubset: "retain"));
         var layers = new List<string>();

@@ -51,8 +51,13 @@ public sealed record UnlearningAuditOptions
     public int FashionEpochs { get; init; } = 60;
     /// <summary>Quick mode: shorter training, chains and grids.</summary>
     public bool Quick { get; init; }
-    /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>).</summary>
+    /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>, full batch; ε then follows <see cref="MaxStepSizeHalvings"/>).</summary>
     public SgldOptions? Sgld { get; init; }
+    /// <summary>Step-size halvings allowed at the original model (<see cref="StepSizeRule"/>): its λ̂ on D_r is estimated at the given ε and
+    /// ε halved while the MALA acceptance is below 0.9, at most this many times; every model of the cell is then sampled at the ε reached
+    /// (row <c>sgld_lr</c>). The digits ε is not calibrated for the Fashion-MNIST subset (n = 3,000: nβ ≈ 375 against 198), so the rule
+    /// decides there. 0: the ε as given.</summary>
+    public int MaxStepSizeHalvings { get; init; } = 2;
 
     /// <summary>The CI-sized version: digits, class forgetting, one seed, two procedures with two learning rates each, short chains
     /// without the MALA diagnostic — a smoke test of the pipeline (9 models), not evidence.</summary>
