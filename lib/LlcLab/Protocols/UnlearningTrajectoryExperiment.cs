@@ -1,3 +1,4 @@
+using LlcLab.Sampling;
 using TorchSharp;
 using LlcLab.IO;
 using LlcLab.Models;
@@ -61,11 +62,15 @@ public static class UnlearningTrajectoryExperiment
         var data = task.Data;
         var (allX, allY) = (task.Train.X, task.Train.Y);
         var sgld = TrajectoryLlc.SharedSgld((o.Sgld ?? DigitsTask.DefaultSgld(o.Quick)) with { Seed = seed }, allX.shape[0]);
+        // ε by the MALA rule at the original (the same model for every procedure of this problem), then shared by every checkpoint.
+        if (o.MaxStepSizeHalvings > 0 && sgld.ComputeMala)
+            sgld = StepSizeRule.Choose(task.Original, allX, allY, sgld, o.MaxStepSizeHalvings, m => log?.WriteLine($"{task.Name} seed {seed} {procedure}: {m}")).Sgld;
         var sgldB = sgld with { Seed = ReminimisedSeed(seed) };
         var table = new ResultsTable();
         string model = task.Name;
         ResultRow Row(string metric, double value, string? subset = null, long? step = null) =>
             LlcRows.Metric(Name, model, metric, value, procedure, seed, step, null, subset);
+        table.Add(Row("sgld_lr", sgld.ResolveLr(sgld.NBeta!.Value)));
         TuningPoint? tuned = null;
         if (o.Tuned && UnlearningTrajectoryOptions.IsGradient(procedure))
         {

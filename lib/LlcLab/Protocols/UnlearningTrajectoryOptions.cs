@@ -47,6 +47,11 @@ public sealed record UnlearningTrajectoryOptions
     public bool Quick { get; init; }
     /// <summary>SGLD settings (null: <see cref="DigitsTask.DefaultSgld"/>). nβ is always set to n_train/ln n_train for every estimate.</summary>
     public SgldOptions? Sgld { get; init; }
+    /// <summary>Step-size halvings allowed at the original model (<see cref="StepSizeRule"/>, on D_train at the shared nβ): ε is halved
+    /// while the MALA acceptance is below 0.9, at most this many times, and every checkpoint of the cell is sampled at the ε reached (row
+    /// <c>sgld_lr</c>). The choice depends on the (data set, forget kind, seed) problem only, so every procedure of a problem gets the
+    /// same ε. 0: the ε as given.</summary>
+    public int MaxStepSizeHalvings { get; init; } = 2;
 
     /// <summary>The CI-sized version: a small MLP, one seed, short runs and chains (a smoke test of the protocol, not evidence).</summary>
     /// <remarks>Digits, class forgetting, three procedures (one tuned gradient method, both erasers), no D_train reading, minibatch SGLD
