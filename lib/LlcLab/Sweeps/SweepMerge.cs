@@ -35,6 +35,18 @@ public static class SweepMerge
         return table;
     }
 
+    /// <summary>The rows of the finished cells only (digests checked, plan order), for reading a sweep that is still running or was
+    /// stopped: an interim table, never written to <c>merged/</c>. Returns it with the status, so the reader can say how many cells
+    /// it holds.</summary>
+    public static (ResultsTable Table, SweepStatus Status) Finished(string folder)
+    {
+        var status = SweepStatus.Read(folder);
+        var store = new ShardStore(folder);
+        var table = new ResultsTable();
+        foreach (var c in status.Cells.Where(c => c.State == CellState.Done)) table.AddRange(store.Rows(c.Cell.Id).Select(Canonical));
+        return (table, status);
+    }
+
     /// <summary>Merges a complete sweep into <c>merged/&lt;protocol&gt;.csv</c> and <c>.json</c> plus <c>merged/&lt;protocol&gt;.cells.csv</c>
     /// (one line per cell: index, id, label, seconds, host, device, threads); returns the CSV path.</summary>
     public static string Write(string folder, string? csvPath = null)

@@ -18,7 +18,14 @@ public static class SweepTables
     /// record, e.g. an <see cref="ErasureLlcGrid"/>, or a JSON string) the sweep must have been planned with exactly that
     /// configuration — otherwise the figures would silently describe another experiment.
     /// </summary>
-    public static ResultsTable Load(string folder, string protocol, object? expected = null)
+    public static ResultsTable Load(string folder, string protocol, object? expected = null) => Read(folder, protocol, expected, partial: false).Table;
+
+    /// <summary>
+    /// As <see cref="Load"/>, but with <paramref name="partial"/> a sweep that is not finished is read too: the rows of its finished
+    /// cells only (<see cref="SweepMerge.Finished"/>), with the status saying how many of the plan's cells they are. Every statistic
+    /// computed from such a table is an interim one over the seeds that finished; say so beside it (<see cref="PartialNote"/>).
+    /// </summary>
+    public static (ResultsTable Table, SweepStatus Status) Read(string folder, string protocol, object? expected = null, bool partial = false)
     {
         if (string.IsNullOrWhiteSpace(folder)) throw new ArgumentException("Empty sweep folder: give the folder a `llclab sweep` wrote (the notebook's sweepDir parameter).");
         var plan = SweepPlan.Load(folder);
@@ -35,16 +42,35 @@ public static class SweepTables
                 throw new InvalidDataException($"The sweep in '{folder}' was planned with another {protocol} configuration than this notebook's.\n  sweep:    {have}\n  notebook: {want}");
         }
         // Always from the shards (digests checked), so a stale merged file can never stand in for the current plan.
-        var table = SweepMerge.Table(folder);
-        if (!File.Exists(SweepMerge.MergedPath(folder, plan.Protocol))) SweepMerge.Write(folder);
-        return table;
+        var (table, status) = SweepMerge.Finished(folder);
+        if (status.Complete)
+        {
+            if (!File.Exists(SweepMerge.MergedPath(folder, plan.Protocol))) SweepMerge.Write(folder);
+            return (table, status);
+        }
+        if (!partial) SweepMerge.Table(folder);   // throws, naming what is missing
+        if (status.Done == 0) throw new InvalidOperationException($"The sweep in '{folder}' has no finished cell yet ({status.Total} planned); nothing to read.");
+        return (table, status);
+    }
+
+    /// <summary>One line for a notebook to print beside results read with <see cref="Read"/>: empty when the sweep is complete.</summary>
+    public static string PartialNote(SweepStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return status.Complete ? "" : $"INTERIM: {status.Done} of {status.Total} cells of this sweep have finished ({status.Running} running, {status.Pending} pending, {status.Failed} failed); every number below is over the finished cells only.";
     }
 
     /// <summary>A configuration record as the indented JSON <c>llclab sweep plan --config</c> reads — e.g. to plan on a cluster
     /// exactly the grid a notebook would compute: <c>File.WriteAllText("rq1.json", SweepTables.ConfigJson(new ErasureLlcGrid { Options = options }))</c>.</summary>
     public static string ConfigJson(object config) => System.Text.Json.JsonSerializer.Serialize(config, config.GetType(), SweepJson.Indented);
 
-    /// <summary><see cref="Load"/> wrapped as the protocol's <see cref="ExperimentResult"/> (what notebooks use).</summary>
-    public static ExperimentResult LoadExperiment(string folder, string protocol, object? expected = null) =>
-        new(SweepProtocols.Get(protocol).Experiment, Load(folder, protocol, expected));
+    /// <summary><see cref="Read"/> wrapped as the protocol's <see cref="ExperimentResult"/> (what notebooks use). With
+    /// <paramref name="partial"/> an unfinished sweep is read too (its finished cells), and <paramref name="note"/> gets the
+    /// <see cref="PartialNote"/> (only when the sweep is unfinished).</summary>
+    public static ExperimentResult LoadExperiment(string folder, string protocol, object? expected = null, bool partial = false, Action<string>? note = null)
+    {
+        var (table, status) = Read(folder, protocol, expected, partial);
+        if (!status.Complete) note?.Invoke(PartialNote(status));
+        return new ExperimentResult(SweepProtocols.Get(protocol).Experiment, table);
+    }
 }

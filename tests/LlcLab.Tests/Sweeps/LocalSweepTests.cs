@@ -30,6 +30,13 @@ public class LocalSweepTests
         Assert.Equal(CellState.Pending, store.State(c1.Id));
         Assert.False(File.Exists(store.ShardPath(c1.Id)));
         Assert.Throws<InvalidOperationException>(() => SweepMerge.Table(dir));           // incomplete: a clear error, no partial table
+        Assert.Throws<InvalidOperationException>(() => SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid));
+        // Asked for explicitly, the interim table holds exactly the finished cell's rows, and the note says it is interim.
+        var (interim, status) = SweepTables.Read(dir, "rq1", SweepTestSupport.TinyGrid, partial: true);
+        Assert.Equal((1, 2), (status.Done, status.Total));
+        Assert.Equal(new ShardStore(dir).Rows(c0.Id).Count, interim.Count);
+        Assert.All(interim, r => Assert.Equal(0L, r.Seed));
+        Assert.StartsWith("INTERIM: 1 of 2 cells", SweepTables.PartialNote(status));
 
         var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "2");
         Assert.True(rerun.ExitCode == 0, rerun.Output);
