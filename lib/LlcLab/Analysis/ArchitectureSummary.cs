@@ -23,8 +23,13 @@ public sealed record ArchitectureSummary(string Arch, string Family, double Para
     public double RelativeDelta => Delta is null ? double.NaN : Delta.Mean / Before;
     /// <summary>λ̂(null-finetuned) − λ̂(none) over the seeds where both pass validity.</summary>
     public Summary? DeltaNull { get; init; }
-    /// <summary>λ̂(leace-finetuned) − λ̂(null-finetuned), paired by seed over the seeds where both pass validity.</summary>
+    /// <summary>λ̂(leace-finetuned) − λ̂(null-finetuned), paired by seed over the seeds where both pass validity, for the null edit
+    /// <see cref="NullEdit"/>: of the nulls in the table, the one that leaves the least excess (lowest 95 % CI lower end; lowest mean
+    /// when no null has two seeds) — "beyond every matched null" is then read from this one number. Each null's own excess is in
+    /// <see cref="ExcessByNull"/>.</summary>
     public Summary? Excess { get; init; }
+    /// <summary>The excess over each null edit in the table (name → paired summary, null when no seed pair is valid).</summary>
+    public IReadOnlyDictionary<string, Summary?> ExcessByNull { get; init; } = new Dictionary<string, Summary?>();
     /// <summary>Seeds in <see cref="Excess"/>.</summary>
     public int ExcessSeeds { get; init; }
     /// <summary>Seeds with both estimates but excluded from <see cref="Excess"/> (one failed validity).</summary>
@@ -35,12 +40,21 @@ public sealed record ArchitectureSummary(string Arch, string Family, double Para
     public double MeanRHat { get; init; } = double.NaN;
     /// <summary>Mean out-of-sample probe accuracy at the erased layer(s) after erasure and downstream fine-tuning, minus its chance level.</summary>
     public double ProbeAboveChance { get; init; } = double.NaN;
-    /// <summary>Name of the null edit in <see cref="Excess"/> (e.g. null-oblique), or null when the table has none.</summary>
+    /// <summary>Name of the null edit in <see cref="Excess"/> (e.g. null-invertible), or null when the table has none.</summary>
     public string? NullEdit { get; init; }
     /// <summary>Mean optimizer steps of the fine-tuning (erased run; the control and the null get exactly these).</summary>
     public double FineTuneSteps { get; init; } = double.NaN;
-    /// <summary>Whether the excess CI lies above 0 / below 0 / straddles it ("+", "−", "0"), or "n/a" without two paired seeds.</summary>
-    public string ExcessSign => Excess is not { N: > 1 } e ? "n/a" : e.CiLow > 0 ? "+" : e.CiHigh < 0 ? "−" : "0";
+    /// <summary>"+" when the excess over <em>every</em> null edit has a 95 % CI above 0, "−" when every one lies below 0, "0" otherwise
+    /// (an interval contains 0, or the nulls disagree in sign), "n/a" when some null has fewer than two paired seeds (or there is none).</summary>
+    public string ExcessSign
+    {
+        get
+        {
+            var all = ExcessByNull.Count > 0 ? ExcessByNull.Values.ToList() : [Excess];
+            if (all.Any(e => e is not { N: > 1 })) return "n/a";
+            return all.All(e => e!.CiLow > 0) ? "+" : all.All(e => e!.CiHigh < 0) ? "−" : "0";
+        }
+    }
 }
 
 /// <summary>λ̂ and ΔLLC of one architecture at one γ of the ladder (<c>llc</c> at the chosen γ, <c>llc_gamma</c> at the others), over
@@ -68,7 +82,7 @@ public static class ArchitectureSummaries
         ArgumentNullException.ThrowIfNull(r);
         const string B = ArchitectureSweepExperiment.Before, F = ArchitectureSweepExperiment.FineTuned,
             I = ArchitectureSweepExperiment.Inserted, C = ArchitectureSweepExperiment.ControlFineTuned;
-        string? nullProc = r.Table.Select(q => q.Procedure).FirstOrDefault(p => p is not null && p.StartsWith("null-", StringComparison.Ordinal) && p.EndsWith("-finetuned", StringComparison.Ordinal));
+        var nullProcs = NullProcedures(r);
         var list = new List<ArchitectureSummary>();
         foreach (var arch in r.Table.Select(q => q.Model).Distinct())
         {
@@ -92,16 +106,25 @@ public static class ArchitectureSummaries
                 r.Rows("fraction_below_init_loss", model: arch).Select(q => q.Value).DefaultIfEmpty(double.NaN).Average(),
                 Mean("test_accuracy", B, seeds), Mean("test_accuracy", F, seeds), Mean("probe_accuracy", B, seeds), Mean("probe_accuracy", F, seeds),
                 Mean("finetune_epochs", F, seeds), Mean("probe_accuracy_downstream_tuned", F, seeds));
-            var bothNull = nullProc is null ? [] : seeds.Where(s => double.IsFinite(V("llc", F, s)) && double.IsFinite(V("llc", nullProc, s))).ToList();
-            var okNull = bothNull.Where(s => Ok(F, s) && Ok(nullProc!, s)).ToList();
+            // Every null's paired excess; the headline is the null that leaves the least.
+            var perNull = nullProcs.Select(np =>
+            {
+                var both = seeds.Where(s => double.IsFinite(V("llc", F, s)) && double.IsFinite(V("llc", np, s))).ToList();
+                var ok = both.Where(s => Ok(F, s) && Ok(np, s)).ToList();
+                return (Proc: np, Both: both, Ok: ok, Excess: Diff(F, np, ok));
+            }).ToList();
+            var head = perNull.OrderBy(q => q.Excess is null ? 1 : 0)
+                .ThenBy(q => q.Excess is { N: > 1 } e ? e.CiLow : q.Excess?.Mean ?? double.PositiveInfinity).FirstOrDefault();
+            string? nullProc = head.Proc;
             var probeOver = r.Rows("probe_accuracy_downstream_tuned", F, model: arch).Select(q => q.Value)
                 .Zip(r.Rows("probe_accuracy_downstream_tuned_chance", F, model: arch).Select(q => q.Value), (a, c) => a - c).ToArray();
             list.Add(s0 with
             {
                 NullEdit = nullProc?[..^"-finetuned".Length],
                 DeltaNull = nullProc is null ? null : Diff(nullProc, B, valid.Where(s => Ok(nullProc, s))),
-                Excess = nullProc is null ? null : Diff(F, nullProc, okNull),
-                ExcessSeeds = okNull.Count, ExcessExcluded = bothNull.Count - okNull.Count,
+                Excess = head.Excess,
+                ExcessByNull = perNull.ToDictionary(q => q.Proc[..^"-finetuned".Length], q => q.Excess),
+                ExcessSeeds = head.Ok?.Count ?? 0, ExcessExcluded = (head.Both?.Count ?? 0) - (head.Ok?.Count ?? 0),
                 ExcessOverControl = Diff(F, C, withAfter.Where(s => Ok(F, s) && Ok(C, s))),
                 MeanRHat = r.Rows("r_hat", model: arch).Select(q => q.Value).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(),
                 ProbeAboveChance = probeOver.Length == 0 ? double.NaN : probeOver.Average(),
@@ -117,10 +140,12 @@ public static class ArchitectureSummaries
     {
         ArgumentNullException.ThrowIfNull(r);
         const string B = ArchitectureSweepExperiment.Before, F = ArchitectureSweepExperiment.FineTuned;
-        string? nullProc = r.Table.Select(q => q.Procedure).FirstOrDefault(p => p is not null && p.StartsWith("null-", StringComparison.Ordinal) && p.EndsWith("-finetuned", StringComparison.Ordinal));
+        // The ladder's excess is over each architecture's headline null (From: the one that leaves the least excess).
+        var headline = From(r).ToDictionary(s => s.Arch, s => s.NullEdit is { } n ? ArchitectureSweepExperiment.NullFineTuned(n) : null);
         var points = new List<GammaLadderPoint>();
         foreach (var arch in r.Table.Select(q => q.Model).Distinct())
         {
+            string? nullProc = headline.GetValueOrDefault(arch);
             var ladder = r.Rows("llc_gamma", model: arch).ToList();
             if (ladder.Count == 0) continue;
             var ladderSeeds = ladder.Select(q => q.Seed ?? 0).Distinct().ToHashSet();
@@ -138,6 +163,14 @@ public static class ArchitectureSummaries
             }
         }
         return points;
+    }
+
+    /// <summary>The fine-tuned null-edit procedures in the table (<c>null-…-finetuned</c>), in order of first appearance.</summary>
+    public static IReadOnlyList<string> NullProcedures(ExperimentResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return r.Table.Select(q => q.Procedure).Where(p => p is not null && p.StartsWith("null-", StringComparison.Ordinal) && p.EndsWith("-finetuned", StringComparison.Ordinal))
+            .Select(p => p!).Distinct().ToList();
     }
 
     /// <summary>Relative spread (max − min)/|mean| of a quantity over an architecture's γ ladder (NaN with fewer than two finite values).</summary>

@@ -59,7 +59,7 @@ public static class SavedResults
         { Data = ConceptTask.DigitsName, Arch = "mlp:64-32-10:relu", Seeds = new long[] { 0, 1 }, Concepts = new[] { "parity" } }),
         UnlearningTrajectoryExperiment.Name => UnlearningTrajectoryExperiment.Run(UnlearningTrajectoryOptions.QuickMode with { Procedures = ["neggrad", "leace"] }),
         ArchitectureSweepExperiment.Name => ArchitectureSweepExperiment.Run(ArchitectureSweepOptions.QuickMode with
-        { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" }, Control = false, NullEdit = null, GammaLadder = [] }),
+        { Archs = new[] { "mlp:64-16-10:relu", "mlp:64-64-10:relu", "mlp:64-64-64-10:relu" }, Control = false, Nulls = [], GammaLadder = [] }),
         UnlearningLlcExperiment.Name => UnlearningLlcExperiment.Run(UnlearningLlcOptions.QuickMode with
         { Procedures = new[] { "finetune", "neggrad" }, RelearnMaxSteps = 30 }),
         _ => throw new ArgumentException($"Unknown experiment '{experiment}'.", nameof(experiment)),

@@ -198,7 +198,7 @@ public sealed class ArchitectureSweepCell : IDisposable
         BeforeStage();
         var budget = ErasedStage();
         if (o.Control) ControlStage(budget);
-        if (o.NullEdit is { } nullName) NullStage(nullName, budget);
+        foreach (var nullName in o.Nulls) NullStage(nullName, budget);
     }
 
     /// <inheritdoc />

@@ -48,8 +48,11 @@ public static class ArchitectureSweepExperiment
     public static ExperimentResult Run(ArchitectureSweepOptions? options = null, TextWriter? log = null)
     {
         var o = options ?? new ArchitectureSweepOptions();
-        if (o.NullEdit is { } ne && !NullEdits.Names.Contains(ne))
-            throw new ArgumentException($"NullEdit must be one of {string.Join(", ", NullEdits.Names)} or null, got '{ne}'.");
+        string[] layerNulls = [NullEdits.ObliqueName, NullEdits.InvertibleName, NullEdits.OrthogonalName];
+        foreach (var ne in o.Nulls ?? throw new ArgumentException("Nulls must not be null (use [] for none)."))
+            if (!layerNulls.Contains(ne))
+                throw new ArgumentException($"Nulls: the RQ3 protocol builds {string.Join(", ", layerNulls)} (null-whitened needs each layer's fitter; it runs in RQ1/RQ2), got '{ne}'.");
+        if (o.Nulls.Distinct().Count() != o.Nulls.Count) throw new ArgumentException($"Nulls lists an edit twice: {string.Join(", ", o.Nulls)}.");
         var table = new ResultsTable();
         foreach (var arch in o.Archs)
             foreach (var seed in o.Seeds)

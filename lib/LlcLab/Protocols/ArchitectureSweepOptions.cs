@@ -40,10 +40,13 @@ public sealed record ArchitectureSweepOptions
     /// <summary>Control <c>none-finetuned</c>: the un-erased model through exactly the erased run's optimizer steps (same fine-tuning
     /// steps, same frozen parameters, same number of minimisation steps), separating "erased" from "trained longer".</summary>
     public bool Control { get; init; } = true;
-    /// <summary>Matched null edit (one of <see cref="NullEdits.Names"/>, or null for none): built from each layer's LEACE eraser
-    /// (same layer, same rank, same singular values for <c>null-oblique</c>), inserted in its place and put through the same
-    /// optimizer steps. ΔLLC is reported as the excess λ̂(leace-finetuned) − λ̂(null) with a paired CI over seeds.</summary>
-    public string? NullEdit { get; init; } = NullEdits.ObliqueName;
+    /// <summary>Matched null edits (of <see cref="NullEdits.Names"/>; empty for none), each built from every layer's LEACE eraser (same
+    /// layer and rank): (b) <c>null-oblique</c>, a random oblique map with LEACE's singular values (the same amplification); (c)
+    /// <c>null-invertible</c>, an invertible map with those singular values (erases nothing); (a) <c>null-orth</c>, the orthogonal projection
+    /// of the same subspace. Each is inserted in the eraser's place and put through the same optimizer steps. One null is not enough: in
+    /// RQ1 LEACE exceeded (b) by +4.2 and fell below (c) by −0.9, so the summary's excess is over the null that leaves the least
+    /// (<see cref="Analysis.ArchitectureSummary.Excess"/>), with every null's excess beside it.</summary>
+    public IReadOnlyList<string> Nulls { get; init; } = [NullEdits.ObliqueName, NullEdits.InvertibleName, NullEdits.OrthogonalName];
     /// <summary>Fine-tune only the parameters downstream of the last erased layer (default), so the erased layers stay concept-free
     /// on the training data (LEACE's guarantee) while the rest re-minimises; the minimisation after it moves every weight.</summary>
     public bool FineTuneDownstreamOnly { get; init; } = true;

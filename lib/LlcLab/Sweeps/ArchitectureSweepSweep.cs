@@ -37,9 +37,11 @@ public sealed class ArchitectureSweepSweep : SweepProtocol<ArchitectureSweepOpti
         return ArchitectureSweepExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Full mode ≈ 60 min per (architecture, seed) with the γ ladder, ≈ 35 min without it (extrapolated: on a shared core
-    /// the smallest Fashion-MNIST MLP took 20.5 min for its first 7 of 13 estimates, at chains 1.7× shorter than now); larger models
-    /// and the CNNs cost more.</summary>
+    /// <summary>A prior for progress estimates only, until finished cells give the measured rate: full mode ≈ 10 min + 3 min per
+    /// estimate per (architecture, seed): before, inserted, erased, control and each null, plus, on the ladder seeds, each ladder γ for the
+    /// before, erased and null models. Measured once on a shared core before the extra nulls: 784-16-10, one null, with the ladder, 364 s; larger models
+    /// and the CNNs cost more (not measured).</summary>
     protected override TimeSpan? PriorCost(ArchitectureSweepOptions cell) => cell.Quick ? null
-        : TimeSpan.FromMinutes(cell.GammaLadder.Count > 0 && cell.Seeds.Any(cell.GammaLadderSeeds.Contains) ? 60 : 35);
+        : TimeSpan.FromMinutes(10 + 3 * ((cell.Inserted ? 1 : 0) + (cell.Control ? 1 : 0) + 2 + cell.Nulls.Count
+            + (cell.Seeds.Any(cell.GammaLadderSeeds.Contains) ? cell.GammaLadder.Count * (2 + cell.Nulls.Count) : 0)));
 }

@@ -38,7 +38,7 @@ public class ArchitectureSweepTests
         var o = ArchitectureSweepOptions.QuickMode with
         {
             Archs = new[] { "mlp:64-16-10:relu", "transformer:vocab=24,d=8,heads=2,layers=1,seq=3,out=23" }, Inserted = false,
-            FineTuneMaxEpochs = 10, ComputeMala = false, Control = false, NullEdit = null, GammaLadder = [],
+            FineTuneMaxEpochs = 10, ComputeMala = false, Control = false, Nulls = [], GammaLadder = [],
             MaxPolishSteps = 200,   // per-family SGLD (quick mode): full batch, the transformer at its own ε and γ
         };
         var r = ArchitectureSweepExperiment.Run(o);
@@ -74,20 +74,50 @@ public class ArchitectureSweepTests
             Sgld = new LlcLab.Sampling.SgldOptions { Lr = 5e-5, Localization = 100, Chains = 2, Draws = 20, BurnIn = 10, BatchSize = null },
         };
         var r = ArchitectureSweepExperiment.Run(o);
-        string nul = ArchitectureSweepExperiment.NullFineTuned(LlcLab.Erasure.NullEdits.ObliqueName);
+        // Every default null (oblique, invertible, orthogonal) runs, each through exactly the erased run's steps.
+        var nulls = o.Nulls.Select(ArchitectureSweepExperiment.NullFineTuned).ToList();
+        Assert.Equal(3, nulls.Count);
         foreach (var metric in new[] { "finetune_steps", "polish_steps" })
         {
             double erased = Assert.Single(r.Rows(metric, ArchitectureSweepExperiment.FineTuned)).Value;
             Assert.Equal(erased, Assert.Single(r.Rows(metric, ArchitectureSweepExperiment.ControlFineTuned)).Value);
-            Assert.Equal(erased, Assert.Single(r.Rows(metric, nul)).Value);
+            foreach (var nul in nulls) Assert.Equal(erased, Assert.Single(r.Rows(metric, nul)).Value);
         }
         Assert.True(Assert.Single(r.Rows("finetune_steps", ArchitectureSweepExperiment.FineTuned)).Value > 0);
-        // Every fine-tuned model was estimated and carries the strict validity; the summary pairs the excess over the null.
-        foreach (var proc in new[] { ArchitectureSweepExperiment.FineTuned, ArchitectureSweepExperiment.ControlFineTuned, nul })
+        // Every fine-tuned model was estimated and carries the strict validity; the summary pairs the excess over each null.
+        foreach (var proc in nulls.Prepend(ArchitectureSweepExperiment.ControlFineTuned).Prepend(ArchitectureSweepExperiment.FineTuned))
             Assert.Single(r.Rows("llc_strict_valid", proc));
         var s = Assert.Single(ArchitectureSummaries.From(r));
-        Assert.Equal(LlcLab.Erasure.NullEdits.ObliqueName, s.NullEdit);
+        Assert.Equal(o.Nulls.OrderBy(n => n), s.ExcessByNull.Keys.OrderBy(n => n));
+        Assert.Contains(s.NullEdit, o.Nulls);
         Assert.Equal(1, s.ExcessSeeds + s.ExcessExcluded);
+        Assert.Equal("n/a", s.ExcessSign);   // one seed: no interval
+        Assert.Throws<ArgumentException>(() => ArchitectureSweepExperiment.Run(o with { Nulls = [LlcLab.Erasure.NullEdits.WhitenedName] }));
+    }
+
+    [Fact]
+    public void Summary_excess_is_over_the_null_that_leaves_the_least_and_the_sign_needs_every_null()
+    {
+        // Three seeds; LEACE's λ̂ after is 10 above "before"; the oblique null's is 2 above, the invertible's 11 above: LEACE exceeds the
+        // oblique null clearly and falls below the invertible one, so the headline excess is the invertible's and the sign is "0".
+        var t = new ResultsTable();
+        foreach (long seed in new long[] { 0, 1, 2 })
+        {
+            double j = 0.1 * seed;
+            void L(string proc, double v) => t.Add(LlcRows.Metric(ArchitectureSweepExperiment.Name, "mlp:4-3:relu", "llc", v, proc, seed, 0));
+            L(ArchitectureSweepExperiment.Before, 20 + j);
+            L(ArchitectureSweepExperiment.FineTuned, 30 + 2 * j);
+            L(ArchitectureSweepExperiment.NullFineTuned(LlcLab.Erasure.NullEdits.ObliqueName), 22 + j);
+            L(ArchitectureSweepExperiment.NullFineTuned(LlcLab.Erasure.NullEdits.InvertibleName), 31 + 3 * j);
+        }
+        var s = Assert.Single(ArchitectureSummaries.From(new ExperimentResult(ArchitectureSweepExperiment.Name, t)));
+        Assert.Equal(LlcLab.Erasure.NullEdits.InvertibleName, s.NullEdit);
+        Assert.Equal(-1.1, s.Excess!.Mean, 9);
+        Assert.Equal(8.1, s.ExcessByNull[LlcLab.Erasure.NullEdits.ObliqueName]!.Mean, 9);
+        Assert.Equal("0", s.ExcessSign);
+        // Without the invertible null, the oblique one decides alone: "+".
+        var only = new ResultsTable(t.Where(q => q.Procedure != ArchitectureSweepExperiment.NullFineTuned(LlcLab.Erasure.NullEdits.InvertibleName)));
+        Assert.Equal("+", Assert.Single(ArchitectureSummaries.From(new ExperimentResult(ArchitectureSweepExperiment.Name, only))).ExcessSign);
     }
 
     [Fact]
