@@ -21,18 +21,19 @@ public static class SweepMerge
     /// <summary>The merged table of a complete sweep (not written).</summary>
     public static ResultsTable Table(string folder)
     {
-        var status = SweepStatus.Read(folder);
-        if (!status.Complete)
-        {
-            var missing = status.Cells.Where(c => c.State != CellState.Done).ToList();
-            throw new InvalidOperationException(
-                $"The sweep in '{folder}' is incomplete: {status.Done}/{status.Total} cells done, {status.Failed} failed, {status.Running} running, {status.Pending} pending " +
-                $"(first missing: cell {missing[0].Cell.Index}, {missing[0].Cell.Label}). Finish it with `llclab sweep run {folder}` (add --retry-failed for failed cells).");
-        }
-        var store = new ShardStore(folder);
-        var table = new ResultsTable();
-        foreach (var cell in status.Plan.Cells) table.AddRange(store.Rows(cell.Id).Select(Canonical));
+        var (table, status) = Finished(folder);
+        if (!status.Complete) throw Incomplete(folder, status);
         return table;
+    }
+
+    /// <summary>The error for reading an unfinished sweep as if it were complete, naming the first missing cell and the command that finishes it.</summary>
+    public static InvalidOperationException Incomplete(string folder, SweepStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var missing = status.Cells.Where(c => c.State != CellState.Done).ToList();
+        return new InvalidOperationException(
+            $"The sweep in '{folder}' is incomplete: {status.Done}/{status.Total} cells done, {status.Failed} failed, {status.Running} running, {status.Pending} pending " +
+            $"(first missing: cell {missing[0].Cell.Index}, {missing[0].Cell.Label}). Finish it with `llclab sweep run {folder}` (add --retry-failed for failed cells).");
     }
 
     /// <summary>The rows of the finished cells only (digests checked, plan order), for reading a sweep that is still running or was
@@ -43,7 +44,9 @@ public static class SweepMerge
         var status = SweepStatus.Read(folder);
         var store = new ShardStore(folder);
         var table = new ResultsTable();
-        foreach (var c in status.Cells.Where(c => c.State == CellState.Done)) table.AddRange(store.Rows(c.Cell.Id).Select(Canonical));
+        // Plan order, as the merged table has it.
+        var done = status.Cells.Where(c => c.State == CellState.Done).Select(c => c.Cell.Id).ToHashSet();
+        foreach (var cell in status.Plan.Cells.Where(c => done.Contains(c.Id))) table.AddRange(store.Rows(cell.Id).Select(Canonical));
         return (table, status);
     }
 

@@ -48,7 +48,7 @@ public static class SweepTables
             if (!File.Exists(SweepMerge.MergedPath(folder, plan.Protocol))) SweepMerge.Write(folder);
             return (table, status);
         }
-        if (!partial) SweepMerge.Table(folder);   // throws, naming what is missing
+        if (!partial) throw SweepMerge.Incomplete(folder, status);
         if (status.Done == 0) throw new InvalidOperationException($"The sweep in '{folder}' has no finished cell yet ({status.Total} planned); nothing to read.");
         return (table, status);
     }
