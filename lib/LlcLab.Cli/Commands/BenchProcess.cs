@@ -34,7 +34,7 @@ internal static class BenchProcess
     public sealed record ChildRun(double Wall, double Cpu, double PeakMiB, string FirstLine, string Output);
 
     /// <summary>Runs the child to completion. Its peak RSS is the high-water mark <c>VmHWM</c> of <c>/proc/PID/status</c>, polled every
-    /// 20 ms, the last reading before exit counting: <c>getrusage</c>'s <c>ru_maxrss</c> of a child starts from the parent's resident set (the child is forked from this
+    /// 10 ms on a dedicated thread, the last reading before exit counting: <c>getrusage</c>'s <c>ru_maxrss</c> of a child starts from the parent's resident set (the child is forked from this
     /// process before it execs, and Linux carries the forked copy's high-water mark across exec), so a child smaller than this
     /// benchmark process would report the parent's size. Where <c>/proc</c> is unavailable, <c>ru_maxrss</c> is used.</summary>
     public static ChildRun Run(string file, string[] args)
@@ -44,28 +44,33 @@ internal static class BenchProcess
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
         long hwmKiB = 0;
-        using var stop = new CancellationTokenSource();
-        var poll = Task.Run(async () =>
+        using var stop = new ManualResetEventSlim();
+        // A dedicated thread, not the thread pool: a pool starved by parallel work (the test host runs many tests at once) can
+        // miss a short child entirely, and the fallback would then report the parent-sized ru_maxrss.
+        var poll = new Thread(() =>
         {
-            while (!stop.IsCancellationRequested)
+            do
             {
                 // The latest reading, not the largest: VmHWM only grows within one image, and a reading taken between fork and
                 // exec is the parent's copy.
-                if (HighWaterKiB(p.Id) is { } v) hwmKiB = v;
-                try { await Task.Delay(20, stop.Token); } catch (TaskCanceledException) { }
-            }
-        });
+                if (HighWaterKiB(p.Id) is { } v) Volatile.Write(ref hwmKiB, v);
+            } while (!stop.Wait(10));
+        }) { IsBackground = true, Name = "bench-rss-poll" };
+        poll.Start();
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        stop.Cancel();
-        poll.Wait();
+        stop.Set();
+        poll.Join();
         double wall = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {p.ExitCode}: {err.Result.Trim()}");
         var after = Usage.Children();
         var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
         if (first.Length > 90) first = first[..90] + "…";
-        return new ChildRun(wall, after.Cpu - before.Cpu, (hwmKiB > 0 ? hwmKiB : after.MaxRssKiB) / 1024.0, first, output);
+        // Without a /proc reading ru_maxrss is only an upper bound (see above); where /proc exists but the child was never seen
+        // the peak is unknown, reported as NaN rather than as the parent's size.
+        double peakKiB = hwmKiB > 0 ? hwmKiB : Directory.Exists("/proc/self") ? double.NaN : after.MaxRssKiB;
+        return new ChildRun(wall, after.Cpu - before.Cpu, peakKiB / 1024.0, first, output);
     }
 
     /// <summary>VmHWM (peak resident set of the process's current image) in KiB, or null when it cannot be read (exited, no /proc).</summary>
