@@ -150,6 +150,22 @@ public static class ChartStyle
         return GenericChart.setLayout(layout, chart);
     }
 
+    /// <summary>
+    /// Marks a chart drawn from an unfinished sweep: <paramref name="sweepNote"/> is the note of
+    /// <see cref="Sweeps.SweepTables.LoadExperiment"/> (<see cref="Sweeps.SweepTables.PartialNote"/>), empty for a finished
+    /// sweep or a live run, which leaves the chart unchanged. Otherwise its first clause ("INTERIM: 4 of 10 cells") becomes a
+    /// bold note above the plot, so a screenshot or an exported PNG cannot pass for a final result.
+    /// </summary>
+    public static GenericChart WithInterim(this GenericChart chart, string? sweepNote)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        if (string.IsNullOrWhiteSpace(sweepNote)) return chart;
+        int cut = sweepNote.IndexOf(" of this sweep", StringComparison.Ordinal);
+        string head = cut > 0 ? sweepNote[..cut] + " finished" : sweepNote.Split(';')[0];
+        if (head.StartsWith("INTERIM:", StringComparison.Ordinal)) head = head["INTERIM:".Length..].Trim();
+        return chart.WithNote($"<b>INTERIM</b>: {head}; over the finished cells only");
+    }
+
     /// <summary>The notes of a chart (the lines of its note annotation), for tests and captions.</summary>
     public static IReadOnlyList<string> Notes(GenericChart chart)
     {

@@ -37,6 +37,11 @@ public class LocalSweepTests
         Assert.Equal(new ShardStore(dir).Rows(c0.Id).Count, interim.Count);
         Assert.All(interim, r => Assert.Equal(0L, r.Seed));
         Assert.StartsWith("INTERIM: 1 of 2 cells", SweepTables.PartialNote(status));
+        // Charts drawn from it carry the mark too (a screenshot must not pass for a final result); a finished sweep's empty note adds none.
+        Plotly.NET.GenericChart Chart() => LlcLab.Plots.EffectCharts.GroupedBars([new LlcLab.Plots.BarSeries("a", ["x"], [1.0])], "t", "y");
+        Assert.Contains("<b>INTERIM</b>: 1 of 2 cells finished; over the finished cells only",
+            LlcLab.Plots.ChartStyle.Notes(LlcLab.Plots.ChartStyle.WithInterim(Chart(), SweepTables.PartialNote(status))));
+        Assert.Empty(LlcLab.Plots.ChartStyle.Notes(LlcLab.Plots.ChartStyle.WithInterim(Chart(), "")));
 
         var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "2");
         Assert.True(rerun.ExitCode == 0, rerun.Output);
