@@ -98,6 +98,8 @@ public sealed class NotebooksVerb : IVerb
     internal static Dictionary<string, string> KernelEnvironment() => new()
     {
         [LlcLab.Runtime.TorchRuntime.ThreadsVariable] = TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // The kernel runs in the notebook's folder; relative -p paths (sweepDir) are also tried from here (SweepPlan.ResolveFolder).
+        [LlcLab.Sweeps.SweepPlan.CallerDirVariable] = Environment.CurrentDirectory,
     };
 
     /// <summary><c>name=value</c> pairs → dictionary (later values win).</summary>

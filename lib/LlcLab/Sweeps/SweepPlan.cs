@@ -52,12 +52,31 @@ public sealed record SweepPlan(string Protocol, string CodeVersion, string Confi
         AtomicFile.WriteAllText(Path.Combine(folder, FileName), json.ToJsonString(SweepJson.Indented) + "\n");
     }
 
+    /// <summary>Set by <c>llclab notebooks run</c> for the kernel: the directory the command was started from.</summary>
+    public const string CallerDirVariable = "LLCLAB_CALLER_DIR";
+
+    /// <summary>A sweep folder as given, or — when it is relative and not a sweep from the current directory (a kernel runs in the
+    /// notebook's folder) — resolved from the directory <c>llclab notebooks run</c> was started in (<see cref="CallerDirVariable"/>), so
+    /// <c>-p sweepDir=notebooks/reference-results/sweeps/rq2</c> means what it says from the repository root.</summary>
+    public static string ResolveFolder(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (Path.IsPathRooted(folder) || File.Exists(Path.Combine(folder, FileName))) return folder;
+        string? caller = Environment.GetEnvironmentVariable(CallerDirVariable);
+        if (!string.IsNullOrEmpty(caller) && File.Exists(Path.Combine(caller, folder, FileName))) return Path.Combine(caller, folder);
+        return folder;
+    }
+
     /// <summary>Reads the manifest of a sweep folder (clear errors for a missing or damaged one).</summary>
     public static SweepPlan Load(string folder)
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"'{Path.GetFullPath(folder)}' is not a planned sweep (no {FileName}); run `llclab sweep plan --protocol NAME --out {folder}` first.", path);
+        {
+            string? caller = Environment.GetEnvironmentVariable(CallerDirVariable);
+            string also = Path.IsPathRooted(folder) || string.IsNullOrEmpty(caller) ? "" : $" nor '{Path.GetFullPath(Path.Combine(caller, folder))}'";
+            throw new FileNotFoundException($"'{Path.GetFullPath(folder)}'{also} is not a planned sweep (no {FileName}); run `llclab sweep plan --protocol NAME --out {folder}` first.", path);
+        }
         try
         {
             var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();

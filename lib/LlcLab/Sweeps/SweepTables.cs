@@ -28,6 +28,7 @@ public static class SweepTables
     public static (ResultsTable Table, SweepStatus Status) Read(string folder, string protocol, object? expected = null, bool partial = false)
     {
         if (string.IsNullOrWhiteSpace(folder)) throw new ArgumentException("Empty sweep folder: give the folder a `llclab sweep` wrote (the notebook's sweepDir parameter).");
+        folder = SweepPlan.ResolveFolder(folder);
         var plan = SweepPlan.Load(folder);
         if (!string.Equals(plan.Protocol, protocol, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"'{folder}' is a sweep of protocol '{plan.Protocol}', not '{protocol}'.");

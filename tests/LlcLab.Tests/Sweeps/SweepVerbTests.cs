@@ -43,4 +43,25 @@ public class SweepVerbTests
         Assert.Equal(2, Cli("sweep", "merge", dir));                                    // incomplete
         Assert.Equal(2, Cli("sweep", "status", dir + "-missing"));
     }
+
+    [Fact]
+    public void A_relative_sweepDir_is_also_resolved_from_where_notebooks_run_was_started()
+    {
+        // The kernel's current directory is the notebook's folder; the CLI passes its own as LLCLAB_CALLER_DIR.
+        var root = SweepTestSupport.NewFolder("caller");
+        string rel = Path.Combine("reference-results", "sweeps", "rqX-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, rel));
+        File.WriteAllText(Path.Combine(root, rel, SweepPlan.FileName), "{}");
+        Assert.Equal(rel, SweepPlan.ResolveFolder(rel));                                   // not set: as given
+        string? old = Environment.GetEnvironmentVariable(SweepPlan.CallerDirVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(SweepPlan.CallerDirVariable, root);
+            Assert.Equal(Path.Combine(root, rel), SweepPlan.ResolveFolder(rel));
+            Assert.Equal("/nowhere/abs", SweepPlan.ResolveFolder("/nowhere/abs"));         // absolute: as given
+            var e = Assert.Throws<FileNotFoundException>(() => SweepPlan.Load("missing-sweep"));
+            Assert.Contains(Path.Combine(root, "missing-sweep"), e.Message);                // the error names both places tried
+        }
+        finally { Environment.SetEnvironmentVariable(SweepPlan.CallerDirVariable, old); }
+    }
 }
