@@ -10,30 +10,33 @@ namespace LlcLab.Analysis;
 /// <see cref="ErasureProbeScore.ErasedOutOfSample"/> says; over seeds, the mean distance |probe − chance| must also be ≤ 2 points
 /// (<see cref="HeldOutProbe.MinLeakMargin"/>). <see cref="Holds"/> needs both.</para>
 /// </summary>
-/// <param name="Probe">Mean out-of-sample probe accuracy over the seeds.</param>
+/// <param name="Probe">Mean out-of-sample probe accuracy over the units (seeds, or seed × erased layer when several layers are erased).</param>
 /// <param name="Chance">Mean majority-class rate of the probe's rows.</param>
-/// <param name="SeedsWithin">Seeds whose probe is within max(2 points, 2 SE) of chance.</param>
-/// <param name="Seeds">Seeds measured.</param>
-public sealed record OutOfSampleErasure(double Probe, double Chance, int SeedsWithin, int Seeds)
+/// <param name="SeedsWithin">Units whose probe is within max(2 points, 2 SE) of chance.</param>
+/// <param name="Seeds">Units measured.</param>
+/// <param name="Layers">Erased layers the units span (1: one unit per seed).</param>
+public sealed record OutOfSampleErasure(double Probe, double Chance, int SeedsWithin, int Seeds, int Layers = 1)
 {
-    /// <summary>Every seed within its margin and the mean within 2 points of chance (false with no seed).</summary>
+    /// <summary>Every unit within its margin and the mean within 2 points of chance (false with no unit).</summary>
     public bool Holds => Seeds > 0 && SeedsWithin == Seeds && Math.Abs(Probe - Chance) <= HeldOutProbe.MinLeakMargin;
 
     /// <summary>One phrase, e.g. "erased out of sample (probe 60.1 % vs chance 60.0 %, 10/10 seeds within 2 points or 2 SE)".</summary>
     public string Text => Seeds == 0 ? "erasure out of sample not measured"
-        : $"{(Holds ? "erased" : "NOT erased")} out of sample (probe {Probe:P1} vs chance {Chance:P1}, {SeedsWithin}/{Seeds} seeds within 2 points or 2 SE)";
+        : $"{(Holds ? "erased" : "NOT erased")} out of sample (probe {Probe:P1} vs chance {Chance:P1}, {SeedsWithin}/{Seeds} {(Layers > 1 ? $"seed × layer ({Layers} layers)" : "seeds")} within 2 points or 2 SE)";
 
     /// <summary>Reads the probe rows of <paramref name="procedure"/> (metric <paramref name="metric"/> and its <c>_chance</c>/<c>_se</c>
-    /// companions, <see cref="HeldOutProbe.Rows"/>); null when there are none.</summary>
-    public static OutOfSampleErasure? Of(ExperimentResult result, string procedure, long? step = null, string? layer = null, string metric = "probe_accuracy_after")
+    /// companions, <see cref="HeldOutProbe.Rows"/>), one unit per (seed, layer); null when there are none.</summary>
+    public static OutOfSampleErasure? Of(ExperimentResult result, string procedure, long? step = null, string? layer = null,
+        string metric = "probe_accuracy_after", string? model = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        Dictionary<long, double> BySeed(string m) => result.Rows(m, procedure, step, layer: layer).Where(r => r.Seed is not null)
-            .GroupBy(r => r.Seed!.Value).ToDictionary(g => g.Key, g => g.First().Value);
-        var (acc, chance, se) = (BySeed(metric), BySeed(metric + "_chance"), BySeed(metric + "_se"));
-        var seeds = acc.Keys.Where(chance.ContainsKey).Order().ToArray();
-        if (seeds.Length == 0) return null;
-        int within = seeds.Count(s => Math.Abs(acc[s] - chance[s]) <= Math.Max(HeldOutProbe.MinLeakMargin, 2 * (se.TryGetValue(s, out var e) ? e : 0)));
-        return new OutOfSampleErasure(seeds.Average(s => acc[s]), seeds.Average(s => chance[s]), within, seeds.Length);
+        Dictionary<(long, string?), double> ByUnit(string m) => result.Rows(m, procedure, step, model, layer).Where(r => r.Seed is not null)
+            .GroupBy(r => (r.Seed!.Value, r.Layer)).ToDictionary(g => g.Key, g => g.First().Value);
+        var (acc, chance, se) = (ByUnit(metric), ByUnit(metric + "_chance"), ByUnit(metric + "_se"));
+        var units = acc.Keys.Where(chance.ContainsKey).Order().ToArray();
+        if (units.Length == 0) return null;
+        int within = units.Count(u => Math.Abs(acc[u] - chance[u]) <= Math.Max(HeldOutProbe.MinLeakMargin, 2 * (se.TryGetValue(u, out var e) ? e : 0)));
+        return new OutOfSampleErasure(units.Average(u => acc[u]), units.Average(u => chance[u]), within, units.Length,
+            units.Select(u => u.Item2).Distinct().Count());
     }
 }

@@ -83,6 +83,20 @@ public class MatchedVerdictTests
         Assert.Equal(2, wide.SeedsWithin);
         Assert.False(wide.Holds);
 
+        // Several erased layers (a transformer scrubbed at every block): each seed × layer is a unit, one leaky layer fails the gate.
+        var t2 = new ResultsTable();
+        foreach (var (layer, acc) in new[] { ("block0", 0.50), ("block1", 0.62) })
+        {
+            t2.Add(LlcRows.Metric("x", "tf", "probe_accuracy_after", acc, "leace:c", 0, 100, layer));
+            t2.Add(LlcRows.Metric("x", "tf", "probe_accuracy_after_chance", 0.50, "leace:c", 0, 100, layer));
+            t2.Add(LlcRows.Metric("x", "tf", "probe_accuracy_after_se", 0.01, "leace:c", 0, 100, layer));
+        }
+        var layered = OutOfSampleErasure.Of(new ExperimentResult("x", t2), "leace:c", model: "tf")!;
+        Assert.Equal((1, 2, 2), (layered.SeedsWithin, layered.Seeds, layered.Layers));
+        Assert.False(layered.Holds);
+        Assert.Contains("seed × layer (2 layers)", layered.Text);
+        Assert.Null(OutOfSampleErasure.Of(new ExperimentResult("x", t2), "leace:c", model: "other"));
+
         Assert.Null(OutOfSampleErasure.Of(Result(), "leace:c", 100));
         Assert.Null(OutOfSampleErasure.Of(Result((0.7, 0.7, 0.005)), "other", 100));
     }
