@@ -19,6 +19,7 @@ public sealed class SweepVerb : IVerb
         cmd.Subcommands.Add(Plan());
         cmd.Subcommands.Add(Run());
         cmd.Subcommands.Add(Submit());
+        cmd.Subcommands.Add(Drain());
         cmd.Subcommands.Add(Status());
         cmd.Subcommands.Add(Merge());
         cmd.Subcommands.Add(Worker());
@@ -111,8 +112,27 @@ public sealed class SweepVerb : IVerb
             }
             Console.WriteLine(FormattableString.Invariant(
                 $"ran {report.Ran.Count} cell(s) in {report.Elapsed.TotalSeconds:F1} s; {report.Failed.Count} failed, {report.Interrupted.Count} interrupted, {report.AlreadyDone} were already done."));
+            if (report.Drained.Count > 0)
+                Console.WriteLine($"drained: {report.Drained.Count} cell(s) not started (still pending); `llclab sweep run {dir}` resumes them.");
             foreach (var c in report.Failed) Console.WriteLine($"  failed: cell {c.Index} {c.Label}: {new ShardStore(dir).FailureLine(c.Id)}");
             return report.Failed.Count + report.Interrupted.Count == 0 ? 0 : 1;
+        });
+    }
+
+    static Command Drain()
+    {
+        var folder = FolderArgument();
+        var cmd = new Command("drain", "Stop a running `sweep run` gracefully: it starts no new cell, and the cells in flight finish and are kept. Rerun to resume.")
+        {
+            folder,
+        };
+        return cmd.WithAction(r =>
+        {
+            string dir = r.GetValue(folder)!;
+            LocalWorkerPool.RequestDrain(dir);
+            var st = SweepStatus.Read(dir);
+            Console.WriteLine($"{st.Plan.Protocol}: drain requested; {st.Running} cell(s) in flight will finish, {st.Pending} pending will not start.");
+            return 0;
         });
     }
 

@@ -9,16 +9,32 @@ namespace LlcLab.Sweeps;
 /// <param name="AlreadyDone">Cells that were done before the run (skipped).</param>
 /// <param name="Elapsed">Wall time of the run.</param>
 public sealed record SweepRunReport(IReadOnlyList<PlannedCell> Ran, IReadOnlyList<PlannedCell> Failed, IReadOnlyList<PlannedCell> Interrupted,
-    int AlreadyDone, TimeSpan Elapsed);
+    int AlreadyDone, TimeSpan Elapsed)
+{
+    /// <summary>Cells not started because a drain was requested (<see cref="LocalWorkerPool.RequestDrain"/>): still pending.</summary>
+    public IReadOnlyList<PlannedCell> Drained { get; init; } = [];
+}
 
 /// <summary>
 /// Runs the pending cells of a sweep folder on this machine in <c>workers</c> separate processes, one process per cell
 /// (<c>llclab sweep worker DIR --cells ID</c>), at most <c>workers</c> at a time. Each worker's output goes to
 /// <c>logs/&lt;id&gt;.log</c>. Killing a worker (or this process) loses only the cells in flight: they stay pending and
-/// the next run does exactly those. Failed cells are rerun only with <c>retryFailed</c>.
+/// the next run does exactly those. Failed cells are rerun only with <c>retryFailed</c>. A drain (<see cref="RequestDrain"/>,
+/// <c>llclab sweep drain DIR</c>) stops a run gracefully: no new cell starts, the cells in flight finish and are kept — the way to end
+/// a session that cannot wait for the whole sweep without losing the hours already spent on the cells running.
 /// </summary>
 public static class LocalWorkerPool
 {
+    /// <summary>The drain request file of a sweep folder (its presence is the request; its text says when it was made).</summary>
+    public static string DrainPath(string folder) => Path.Combine(folder, "DRAIN");
+
+    /// <summary>Asks the runs of <paramref name="folder"/> in progress to start no new cell (cells in flight finish).</summary>
+    public static void RequestDrain(string folder)
+    {
+        SweepPlan.Load(folder);   // a clear error for a folder that is not a sweep
+        IO.AtomicFile.WriteAllText(DrainPath(folder), $"drain requested {DateTime.UtcNow:O} from pid {Environment.ProcessId}\n");
+    }
+
     /// <summary>Runs the pending (and with <paramref name="retryFailed"/>, failed) cells; reports each finished cell.</summary>
     public static SweepRunReport Run(string folder, int workers, WorkerCommand command, bool retryFailed = false,
         Action<SweepProgress>? progress = null, IReadOnlyList<string>? workerArgs = null, CancellationToken cancel = default)
@@ -34,11 +50,15 @@ public static class LocalWorkerPool
         var ran = new List<PlannedCell>();
         var failed = new List<PlannedCell>();
         var interrupted = new List<PlannedCell>();
+        var drained = new List<PlannedCell>();
+        // A request left over from an earlier run would stop this one before it starts: requests apply to runs in progress.
+        if (File.Exists(DrainPath(folder))) File.Delete(DrainPath(folder));
         var clock = Stopwatch.StartNew();
         var gate = new object();
         int finished = 0;
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, cell =>
         {
+            if (File.Exists(DrainPath(folder))) { lock (gate) drained.Add(cell); return; }
             var cellClock = Stopwatch.StartNew();
             var outcome = RunWorker(folder, cell, command, store, workerArgs ?? [], cancel);
             lock (gate)
@@ -49,7 +69,8 @@ public static class LocalWorkerPool
                     cellClock.Elapsed, clock.Elapsed, workers));
             }
         });
-        return new SweepRunReport(Sorted(ran), Sorted(failed), Sorted(interrupted), done, clock.Elapsed);
+        if (drained.Count > 0 && File.Exists(DrainPath(folder))) File.Delete(DrainPath(folder));   // served
+        return new SweepRunReport(Sorted(ran), Sorted(failed), Sorted(interrupted), done, clock.Elapsed) { Drained = Sorted(drained) };
     }
 
     static List<PlannedCell> Sorted(List<PlannedCell> cells) => cells.OrderBy(c => c.Index).ToList();

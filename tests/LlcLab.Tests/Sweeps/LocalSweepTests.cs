@@ -90,4 +90,39 @@ public class LocalSweepTests
         Assert.Contains("1 failed", st.Output);
         Assert.Contains("h9", st.Output);
     }
+
+    [Fact]
+    public void A_drain_lets_the_cell_in_flight_finish_starts_no_new_one_and_a_rerun_resumes()
+    {
+        var dir = SweepTestSupport.NewFolder("drain");
+        var plan = SweepTestSupport.PlanTiny(dir);
+        var store = new ShardStore(dir);
+        var (c0, c1) = (plan.Cells[0], plan.Cells[1]);
+        File.WriteAllText(LocalWorkerPool.DrainPath(dir), "stale request from an earlier run");   // must not stop the next run
+        using (var p = SweepTestSupport.Start(null, ["sweep", "run", dir, "--workers", "1"], out var output))
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(store.RunningPath(c0.Id)) && !File.Exists(store.RunningPath(c1.Id)) && !p.HasExited && DateTime.UtcNow < until) Thread.Sleep(50);
+            Assert.False(p.HasExited, "the run ended before a drain could be requested: " + output);
+            var drain = SweepTestSupport.Cli(null, "sweep", "drain", dir);
+            Assert.True(drain.ExitCode == 0, drain.Output);
+            Assert.Contains("1 cell(s) in flight will finish", drain.Output);
+            Assert.True(p.WaitForExit(SweepTestSupport.Timeout), "the drained run did not end");
+            p.WaitForExit();
+            lock (output)
+            {
+                Assert.Equal(0, p.ExitCode);
+                Assert.Contains("drained: 1 cell(s) not started", output.ToString());
+            }
+        }
+        // Exactly one cell finished (the one in flight), the other is still pending, and the served request is gone.
+        Assert.Equal(1, new[] { c0, c1 }.Count(c => store.State(c.Id) == CellState.Done));
+        Assert.Equal(1, new[] { c0, c1 }.Count(c => store.State(c.Id) == CellState.Pending));
+        Assert.False(File.Exists(LocalWorkerPool.DrainPath(dir)));
+        var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Contains("ran 1 cell(s)", rerun.Output);
+        Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid).ToCsv());
+        Assert.NotEqual(0, SweepTestSupport.Cli(null, "sweep", "drain", Path.Combine(dir, "no-such-sweep")).ExitCode);
+    }
 }
