@@ -75,15 +75,17 @@ public sealed class SweepVerb : IVerb
         var folder = FolderArgument();
         var workers = new Option<int>("--workers", "-j") { Description = "Worker processes (each runs one cell at a time with LLCLAB_THREADS libtorch threads, default 1).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var retry = new Option<bool>("--retry-failed") { Description = "Also rerun cells whose last attempt failed." };
+        var budget = new Option<string?>("--time-budget") { Description = "Start a cell only if it should finish within this time from now (e.g. 2h30m, 90m, 01:30:00), judged by the measured time per cell; the rest stay pending." };
         var cmd = new Command("run", "Run the sweep's pending cells on this machine in N worker processes, with progress and ETA. Rerun to resume.")
         {
-            folder, workers, retry,
+            folder, workers, retry, budget,
         };
         return cmd.WithAction(r =>
         {
             string dir = r.GetValue(folder)!;
             int n = r.GetValue(workers);
             if (n < 1) throw new ArgumentException($"--workers must be ≥ 1, got {n}.");
+            TimeSpan? timeBudget = r.GetValue(budget) is { } text ? ParseDuration(text, "--time-budget") : null;
             var before = SweepStatus.Read(dir);
             int todo = before.Pending + (r.GetValue(retry) ? before.Failed : 0);
             Console.WriteLine($"{before.Plan.Protocol}: {before.Total} cells, {before.Done} done, {todo} to run in {n} worker(s){(before.Failed > 0 && !r.GetValue(retry) ? $", {before.Failed} failed (not retried: add --retry-failed)" : "")}.");
@@ -102,21 +104,35 @@ public sealed class SweepVerb : IVerb
                         {
                             task.Increment(1);
                             task.Description = Markup.Escape($"{before.Plan.Protocol} {p.Finished}/{p.Total}{(p.Failed > 0 ? $", {p.Failed} failed" : "")}, ETA {Format(p.Eta)}");
-                        }, extra);
+                        }, extra, budget: timeBudget);
                     });
             }
             else
             {
                 report = LocalWorkerPool.Run(dir, n, command, r.GetValue(retry), p => Console.WriteLine(FormattableString.Invariant(
-                    $"[{p.Finished}/{p.Total}] cell {p.Cell.Index} {p.Cell.Label}: {p.Outcome.ToString().ToLowerInvariant()} ({p.CellTime.TotalSeconds:F1} s) — ETA {Format(p.Eta)}")), extra);
+                    $"[{p.Finished}/{p.Total}] cell {p.Cell.Index} {p.Cell.Label}: {p.Outcome.ToString().ToLowerInvariant()} ({p.CellTime.TotalSeconds:F1} s) — ETA {Format(p.Eta)}")), extra, budget: timeBudget);
             }
             Console.WriteLine(FormattableString.Invariant(
                 $"ran {report.Ran.Count} cell(s) in {report.Elapsed.TotalSeconds:F1} s; {report.Failed.Count} failed, {report.Interrupted.Count} interrupted, {report.AlreadyDone} were already done."));
+            if (report.OverBudget.Count > 0)
+                Console.WriteLine(FormattableString.Invariant($"time budget: {report.OverBudget.Count} cell(s) not started, they would not finish within {Format(timeBudget)} (≈ {report.SecondsPerCell:F0} s per cell); still pending."));
             if (report.Drained.Count > 0)
                 Console.WriteLine($"drained: {report.Drained.Count} cell(s) not started (still pending); `llclab sweep run {dir}` resumes them.");
             foreach (var c in report.Failed) Console.WriteLine($"  failed: cell {c.Index} {c.Label}: {new ShardStore(dir).FailureLine(c.Id)}");
             return report.Failed.Count + report.Interrupted.Count == 0 ? 0 : 1;
         });
+    }
+
+    /// <summary>"2h30m", "90m", "45s", "1h" or a TimeSpan ("01:30:00"); a clear error naming <paramref name="flag"/> otherwise.</summary>
+    internal static TimeSpan ParseDuration(string text, string flag)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$");
+        if (m.Success && text.Trim().Length > 0)
+            return new TimeSpan(m.Groups[1].Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
+                m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 0,
+                m.Groups[3].Success ? int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) : 0);
+        if (text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero) return t;
+        throw new ArgumentException($"{flag} expects a duration such as 2h30m, 90m, 45s or 01:30:00, got '{text}'.");
     }
 
     static Command Drain()

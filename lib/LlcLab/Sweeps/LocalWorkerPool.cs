@@ -13,6 +13,12 @@ public sealed record SweepRunReport(IReadOnlyList<PlannedCell> Ran, IReadOnlyLis
 {
     /// <summary>Cells not started because a drain was requested (<see cref="LocalWorkerPool.RequestDrain"/>): still pending.</summary>
     public IReadOnlyList<PlannedCell> Drained { get; init; } = [];
+
+    /// <summary>Cells not started because they would not have finished within the run's time budget: still pending.</summary>
+    public IReadOnlyList<PlannedCell> OverBudget { get; init; } = [];
+
+    /// <summary>The per-cell wall time the budget was judged with (this run's finished cells, else the sweep's, else the prior).</summary>
+    public double? SecondsPerCell { get; init; }
 }
 
 /// <summary>
@@ -35,9 +41,13 @@ public static class LocalWorkerPool
         IO.AtomicFile.WriteAllText(DrainPath(folder), $"drain requested {DateTime.UtcNow:O} from pid {Environment.ProcessId}\n");
     }
 
-    /// <summary>Runs the pending (and with <paramref name="retryFailed"/>, failed) cells; reports each finished cell.</summary>
+    /// <summary>Runs the pending (and with <paramref name="retryFailed"/>, failed) cells; reports each finished cell. With
+    /// <paramref name="budget"/>, a cell starts only if it is expected to finish within that time from the start of the run — expected from
+    /// the mean wall time of the cells this run finished, else of the sweep's done cells (<see cref="SweepStatus.SecondsPerCell"/>, which
+    /// before any cell is done is the protocol's prior); the others stay pending, so a session ends with every hour spent kept.</summary>
     public static SweepRunReport Run(string folder, int workers, WorkerCommand command, bool retryFailed = false,
-        Action<SweepProgress>? progress = null, IReadOnlyList<string>? workerArgs = null, CancellationToken cancel = default)
+        Action<SweepProgress>? progress = null, IReadOnlyList<string>? workerArgs = null, CancellationToken cancel = default,
+        TimeSpan? budget = null)
     {
         if (workers < 1) throw new ArgumentException($"--workers must be ≥ 1, got {workers}.");
         var plan = SweepPlan.Load(folder);
@@ -47,22 +57,28 @@ public static class LocalWorkerPool
         var todo = states.Where(s => s.State == CellState.Pending || (retryFailed && s.State == CellState.Failed)).Select(s => s.Cell).ToList();
         int done = states.Count(s => s.State == CellState.Done);
         Directory.CreateDirectory(store.LogsFolder);
+        var gate = new object();
         var ran = new List<PlannedCell>();
         var failed = new List<PlannedCell>();
         var interrupted = new List<PlannedCell>();
         var drained = new List<PlannedCell>();
+        var overBudget = new List<PlannedCell>();
+        var runSeconds = new List<double>();
+        double? sweepSeconds = budget is null ? null : SweepStatus.Read(folder).SecondsPerCell;
+        double? Estimate() { lock (gate) return runSeconds.Count > 0 ? runSeconds.Average() : sweepSeconds; }
         // A request left over from an earlier run would stop this one before it starts: requests apply to runs in progress.
         if (File.Exists(DrainPath(folder))) File.Delete(DrainPath(folder));
         var clock = Stopwatch.StartNew();
-        var gate = new object();
         int finished = 0;
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, cell =>
         {
             if (File.Exists(DrainPath(folder))) { lock (gate) drained.Add(cell); return; }
+            if (budget is { } b && Estimate() is double est && clock.Elapsed.TotalSeconds + est > b.TotalSeconds) { lock (gate) overBudget.Add(cell); return; }
             var cellClock = Stopwatch.StartNew();
             var outcome = RunWorker(folder, cell, command, store, workerArgs ?? [], cancel);
             lock (gate)
             {
+                if (outcome == CellOutcome.Ran) runSeconds.Add(cellClock.Elapsed.TotalSeconds);
                 (outcome switch { CellOutcome.Ran => ran, CellOutcome.Failed => failed, _ => interrupted }).Add(cell);
                 finished++;
                 progress?.Invoke(new SweepProgress(cell, outcome, finished, todo.Count, failed.Count + interrupted.Count,
@@ -70,7 +86,7 @@ public static class LocalWorkerPool
             }
         });
         if (drained.Count > 0 && File.Exists(DrainPath(folder))) File.Delete(DrainPath(folder));   // served
-        return new SweepRunReport(Sorted(ran), Sorted(failed), Sorted(interrupted), done, clock.Elapsed) { Drained = Sorted(drained) };
+        return new SweepRunReport(Sorted(ran), Sorted(failed), Sorted(interrupted), done, clock.Elapsed) { Drained = Sorted(drained), OverBudget = Sorted(overBudget), SecondsPerCell = budget is null ? null : Estimate() };
     }
 
     static List<PlannedCell> Sorted(List<PlannedCell> cells) => cells.OrderBy(c => c.Index).ToList();

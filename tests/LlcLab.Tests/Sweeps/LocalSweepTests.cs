@@ -92,7 +92,7 @@ public class LocalSweepTests
     }
 
     [Fact]
-    public void A_drain_lets_the_cell_in_flight_finish_starts_no_new_one_and_a_rerun_resumes()
+    public void A_drain_or_a_time_budget_starts_no_new_cell_keeps_the_ones_in_flight_and_a_rerun_resumes()
     {
         var dir = SweepTestSupport.NewFolder("drain");
         var plan = SweepTestSupport.PlanTiny(dir);
@@ -119,7 +119,14 @@ public class LocalSweepTests
         Assert.Equal(1, new[] { c0, c1 }.Count(c => store.State(c.Id) == CellState.Done));
         Assert.Equal(1, new[] { c0, c1 }.Count(c => store.State(c.Id) == CellState.Pending));
         Assert.False(File.Exists(LocalWorkerPool.DrainPath(dir)));
-        var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1");
+        // A time budget shorter than the measured cell time starts nothing and says why; a malformed one is refused before any work.
+        var tight = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1", "--time-budget", "1s");
+        Assert.True(tight.ExitCode == 0, tight.Output);
+        Assert.Contains("time budget: 1 cell(s) not started", tight.Output);
+        var bad = SweepTestSupport.Cli(null, "sweep", "run", dir, "--time-budget", "soon");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--time-budget expects a duration", bad.Output);
+        var rerun = SweepTestSupport.Cli(null, "sweep", "run", dir, "--workers", "1", "--time-budget", "2h");
         Assert.True(rerun.ExitCode == 0, rerun.Output);
         Assert.Contains("ran 1 cell(s)", rerun.Output);
         Assert.Equal(SweepTestSupport.InProcessCsv, SweepTables.Load(dir, "rq1", SweepTestSupport.TinyGrid).ToCsv());

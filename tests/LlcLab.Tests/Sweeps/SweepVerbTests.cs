@@ -64,4 +64,21 @@ public class SweepVerbTests
         }
         finally { Environment.SetEnvironmentVariable(SweepPlan.CallerDirVariable, old); }
     }
+
+    [Theory]
+    [InlineData("2h30m", 150 * 60)]
+    [InlineData("90m", 90 * 60)]
+    [InlineData("45s", 45)]
+    [InlineData("1h", 3600)]
+    [InlineData("01:30:00", 90 * 60)]
+    public void Time_budgets_parse_in_the_forms_the_help_names(string text, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), SweepVerb.ParseDuration(text, "--time-budget"));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("soon")]
+    [InlineData("5 minutes")]
+    [InlineData("-01:00:00")]
+    public void A_malformed_time_budget_is_a_clear_error(string text) =>
+        Assert.Contains("--time-budget expects a duration", Assert.Throws<ArgumentException>(() => SweepVerb.ParseDuration(text, "--time-budget")).Message);
 }
