@@ -64,12 +64,15 @@ public static class HeldOutProbe
     public static double BinomialSe(double p, long rows) => Math.Sqrt(Math.Max(p * (1 - p), 0) / Math.Max(rows, 1));
 
     /// <summary>max(2 points, 2 binomial standard errors of an accuracy at chance <paramref name="chance"/> on <paramref name="rows"/> rows).</summary>
-    public static double LeakMargin(double chance, long rows) => Math.Max(MinLeakMargin, 2 * BinomialSe(chance, rows));
+    public static double LeakMargin(double chance, long rows) => MarginOf(BinomialSe(chance, rows));
+
+    /// <summary>max(2 points, 2 <paramref name="se"/>): the erasure margin from a stored standard error (rows <c>{metric}_se</c>).</summary>
+    public static double MarginOf(double se) => Math.Max(MinLeakMargin, 2 * se);
 
     /// <summary>max(2 points, 2 standard errors of accuracy − null), the null being the mean of <paramref name="nullDraws"/> shufflings on the
     /// same <paramref name="rows"/> rows: 2·√(r(1 − r)/m · (1 + 1/P)) at the null accuracy r.</summary>
     public static double LeakMargin(double reference, long rows, int nullDraws) =>
-        Math.Max(MinLeakMargin, 2 * BinomialSe(reference, rows) * Math.Sqrt(1 + 1.0 / Math.Max(nullDraws, 1)));
+        MarginOf(BinomialSe(reference, rows) * Math.Sqrt(1 + 1.0 / Math.Max(nullDraws, 1)));
 
     /// <summary>True when <paramref name="accuracy"/> &lt; chance − <see cref="LeakMargin(double, long)"/>.</summary>
     public static bool IsLeak(double accuracy, double chance, long rows) => accuracy < chance - LeakMargin(chance, rows);

@@ -35,7 +35,7 @@ public sealed record OutOfSampleErasure(double Probe, double Chance, int SeedsWi
         var (acc, chance, se) = (ByUnit(metric), ByUnit(metric + "_chance"), ByUnit(metric + "_se"));
         var units = acc.Keys.Where(chance.ContainsKey).Order().ToArray();
         if (units.Length == 0) return null;
-        int within = units.Count(u => Math.Abs(acc[u] - chance[u]) <= Math.Max(HeldOutProbe.MinLeakMargin, 2 * (se.TryGetValue(u, out var e) ? e : 0)));
+        int within = units.Count(u => Math.Abs(acc[u] - chance[u]) <= HeldOutProbe.MarginOf(se.TryGetValue(u, out var e) ? e : 0));
         return new OutOfSampleErasure(units.Average(u => acc[u]), units.Average(u => chance[u]), within, units.Length,
             units.Select(u => u.Item2).Distinct().Count());
     }
