@@ -16,8 +16,10 @@ public sealed class ConceptComparisonSweep : SeedSweep<ConceptComparisonOptions>
     protected override ResultsTable RunProtocol(ConceptComparisonOptions o, TextWriter? log) => ConceptComparisonExperiment.Run(o, log).Table;
     protected override string Describe(ConceptComparisonOptions o) => $"{o.Data} {o.Arch} {o.Layer} {o.Concepts.Count} concepts{(o.Quick ? " (quick)" : "")}";
 
-    /// <summary>Fashion-MNIST full mode, from the components measured for <see cref="ErasureLlcSweep"/> (184 s per estimate, ≈ 150 s per
-    /// re-minimisation on the shared machine): 4 concepts × 5 edits × 2 variants × 2 γ ≈ 84 estimates and 40 re-minimisations ≈ 6 h per seed
-    /// there. Quick mode not measured.</summary>
-    protected override TimeSpan? PriorCost(ConceptComparisonOptions o) => o.Quick ? null : TimeSpan.FromHours(6);
+    /// <summary>Fashion-MNIST full mode, measured on this project's 2-core VM with one libtorch thread per worker: the 10-seed sweep at
+    /// f59a459 (4 concepts × 5 edits × 2 variants × 2 γ ≈ 84 estimates and 40 re-minimisations per seed) took 3,085–4,404 s per cell with one
+    /// or two workers and 9,132–9,204 s with three processes sharing the two cores. The prior is the slowest with a margin, 10,000 s (≈ 2 h 47 min),
+    /// so that <c>sweep run --time-budget</c> starts what fits before any cell has finished (the earlier 6 h, from components timed with six jobs
+    /// sharing the machine, started nothing under a 2 h 30 min budget). Quick mode not measured.</summary>
+    protected override TimeSpan? PriorCost(ConceptComparisonOptions o) => o.Quick ? null : TimeSpan.FromSeconds(10_000);
 }

@@ -49,9 +49,11 @@ public sealed class ErasureLlcSweep : SweepProtocol<ErasureLlcGrid, ErasureLlcOp
         return ErasureLlcExperiment.Run(cell, log).Table;
     }
 
-    /// <summary>Fashion-MNIST full mode, from components measured on this project's 2-core machine shared by six jobs (one libtorch
-    /// thread, ≈ 30 % of a core): one λ̂ estimate (4 chains × 2,000 steps, batch 250, n = 10,000) 184 s, a 300-step full-batch
-    /// re-minimisation ≈ 150 s, training 110 s. A cell has ≈ 28 estimates (before, t = ½, t = 1, five edits × two variants, each at γ and γ′)
-    /// and 11 re-minimisations: ≈ 2 h there (roughly 3× less on an unshared core). Quick mode (2,000 images, short chains): ≈ 5 min there.</summary>
-    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 300 : 7200);
+    /// <summary>Fashion-MNIST full mode, measured on this project's 2-core VM with one libtorch thread per worker: the 10-seed sweep at
+    /// a93e368 took 1,049–1,606 s per cell (one or two workers beside benches and tests), and at def097d, whose frozen variant
+    /// re-minimises to the gradient criterion (≤ 3,000 steps), 1,228 s with two workers and a third job. A cell has ≈ 28 estimates (before,
+    /// t = ½, t = 1, five edits × two variants, each at γ and γ′). The prior is the slowest measured cell with a margin, 1,800 s, so that
+    /// <c>sweep run --time-budget</c> starts what fits before any cell has finished (the earlier prior of 2 h, from components timed with six
+    /// jobs sharing the machine, started nothing under a 2 h budget). Quick mode (2,000 images, short chains): ≈ 5 min there.</summary>
+    protected override TimeSpan? PriorCost(ErasureLlcOptions cell) => TimeSpan.FromSeconds(cell.Quick ? 300 : 1800);
 }
