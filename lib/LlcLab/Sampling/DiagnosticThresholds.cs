@@ -10,8 +10,9 @@ namespace LlcLab.Sampling;
 /// <item>MALA acceptance ≥ <see cref="MinMalaAcceptance"/> (devinterp's guidance: the discretisation error of the step
 ///   size ε is then small).</item>
 /// <item>fraction of draws whose loss is below L(w*) ≤ <see cref="MaxFractionBelowInitLoss(int?, long)"/>: 0.2 for
-///   full-batch chains, 0.45 with minibatches (minibatch losses scatter around L(w*) even at a minimum). More means w*
-///   is not a local minimum and λ̂ is biased low.</item>
+///   full-batch chains; 0.45 with minibatches, where each recorded draw is compared with w* on its own batch
+///   (<see cref="PairedLossObserver"/>: at a minimum P(L_B(w_t) &lt; L_B(w*)) ≈ Φ(−√(λB/2nβ)) &lt; ½, above ½ while descending).
+///   More means w* is not a local minimum and λ̂ is biased low.</item>
 /// <item>calibration flatness: λ̂ within max(<see cref="FlatnessRelativeTolerance"/>·|λ̂|, <see cref="FlatnessStandardErrors"/>
 ///   standard errors) of λ̂ at the next smaller ε.</item>
 /// </list>

@@ -116,9 +116,9 @@ public static class Llc
         foreach (var ob in obs) ob.OnStart(o.Chains, o.Draws, o.TotalSteps, true);
         try
         {
-            var (llc, mala, run) = Run(target, X, Y, o, initLoss, obs, measureLoss, o.Seed, 0, 0, 0);
+            var (llc, mala, paired, run) = Run(target, X, Y, o, initLoss, obs, measureLoss, o.Seed, 0, 0, 0);
             total.Stop();
-            return Assemble(llc.Losses, mala?.PerChain, run.Steps, run.Seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames,
+            return Assemble(llc.Losses, mala?.PerChain, paired?.Differences, run.Steps, run.Seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames,
                 loss, true, o, total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
         }
         finally { foreach (var ob in obs) ob.OnFinish(); }
@@ -126,10 +126,10 @@ public static class Llc
 
     /// <summary>
     /// One engine run composed for the LLC: the update rule of <paramref name="o"/>, the <see cref="LlcObserver"/> (draw
-    /// losses, divergence guard, host listeners) and, unless switched off or a bounding box breaks the proposal, the
-    /// <see cref="MalaObserver"/>.
+    /// losses, divergence guard, host listeners), unless switched off or a bounding box breaks the proposal the
+    /// <see cref="MalaObserver"/>, and with minibatches on the training set the <see cref="PairedLossObserver"/> (the paired minimum check).
     /// </summary>
-    static (LlcObserver Llc, MalaObserver? Mala, SgmcmcSummary Run) Run(SgmcmcTarget target, Tensor x, Tensor y, SgldOptions o, double initLoss,
+    static (LlcObserver Llc, MalaObserver? Mala, PairedLossObserver? Paired, SgmcmcSummary Run) Run(SgmcmcTarget target, Tensor x, Tensor y, SgldOptions o, double initLoss,
         IReadOnlyList<ISamplerObserver> listeners, Func<Tensor>? measure, long seed, int chainOffset, long progressOffset, long progressTotal)
     {
         double nb = o.NBeta!.Value, lr = o.Lr!.Value;
@@ -139,7 +139,9 @@ public static class Llc
             ChainOffset = chainOffset, ProgressOffset = progressOffset, ProgressTotal = progressTotal,
         };
         var mala = o.ComputeMala && o.BoundingBox is null ? new MalaObserver() : null;
-        ISgmcmcObserver[] observers = mala is null ? [llc] : [llc, mala];
+        // With a measurement set the draws' losses and L(w*) are both exact on that set, so the unpaired check is already paired.
+        var paired = o.PairedMinimumCheck && o.BatchSize is { } bs && bs < x.shape[0] && measure is null ? new PairedLossObserver() : null;
+        ISgmcmcObserver[] observers = [llc, .. mala is null ? Array.Empty<ISgmcmcObserver>() : [mala], .. paired is null ? Array.Empty<ISgmcmcObserver>() : [paired]];
         var options = new SgmcmcOptions
         {
             NBeta = nb, Localization = o.Localization, WeightDecay = o.WeightDecay, Draws = o.Draws, BurnIn = o.BurnIn,
@@ -150,7 +152,7 @@ public static class Llc
         try
         {
             var run = Sgmcmc.Sample(target, x, y, update, observers, options);
-            return (llc, mala, run);
+            return (llc, mala, paired, run);
         }
         catch (SamplerDivergedException e) when (chainOffset != 0 && e.Chain < target.Chains) { throw e.WithChainOffset(chainOffset); }
         finally { (update as IDisposable)?.Dispose(); }
@@ -214,6 +216,8 @@ public static class Llc
             initSw.Stop();
             foreach (var ob in obs) ob.OnStart(o.Chains, o.Draws, o.TotalSteps, false);
             var losses = new double[o.Chains][];
+            var pairedDiffs = new double[o.Chains][];
+            bool anyPaired = false;
             var mala = new double[o.Chains];
             bool anyMala = false;
             long steps = 0; double seconds = 0;
@@ -222,8 +226,10 @@ public static class Llc
                 for (int c = 0; c < o.Chains; c++)
                 {
                     target.Reset();
-                    var (llc, m, run) = Run(target, X, Y, o, initLoss, obs, null, Seeding.Derive(o.Seed, c), c, c * o.TotalSteps, o.Chains * o.TotalSteps);
+                    var (llc, m, p, run) = Run(target, X, Y, o, initLoss, obs, null, Seeding.Derive(o.Seed, c), c, c * o.TotalSteps, o.Chains * o.TotalSteps);
                     losses[c] = llc.Losses[0];
+                    pairedDiffs[c] = p?.Differences[0] ?? [];
+                    anyPaired |= p is not null;
                     mala[c] = m?.PerChain[0] ?? double.NaN;
                     anyMala |= m is not null;
                     steps += run.Steps; seconds += run.Seconds;
@@ -231,7 +237,7 @@ public static class Llc
             }
             finally { foreach (var ob in obs) ob.OnFinish(); }
             total.Stop();
-            return Assemble(losses, anyMala ? mala : null, steps, seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames, loss, false, o,
+            return Assemble(losses, anyMala ? mala : null, anyPaired ? pairedDiffs : null, steps, seconds, initLoss, nb, n, target.MovingCount, target.ParameterNames, loss, false, o,
                 total.Elapsed.TotalSeconds, initSw.Elapsed.TotalSeconds);
         }
         finally
@@ -265,7 +271,7 @@ public static class Llc
         return result;
     }
 
-    static LlcResult Assemble(double[][] drawLosses, double[]? malaPerChain, long steps, double seconds, double initLoss, double nb, long n, long d,
+    static LlcResult Assemble(double[][] drawLosses, double[]? malaPerChain, double[][]? pairedDifferences, long steps, double seconds, double initLoss, double nb, long n, long d,
         IReadOnlyList<string> names, LossKind loss, bool vectorized, SgldOptions o, double elapsed, double initSeconds)
     {
         var llcTrace = drawLosses.Select(c => c.Select(v => nb * (v - initLoss)).ToArray()).ToArray();
@@ -274,17 +280,20 @@ public static class Llc
         double std = perChain.Length > 1 ? Math.Sqrt(perChain.Sum(v => (v - mean) * (v - mean)) / (perChain.Length - 1)) : 0;
         double rhat = ChainDiagnostics.SplitRHat(llcTrace);
         double ess = ChainDiagnostics.Ess(llcTrace);
-        double below = ChainDiagnostics.FractionBelow(drawLosses, initLoss);
+        double unpaired = ChainDiagnostics.FractionBelow(drawLosses, initLoss);
+        // The minimum check: with minibatches, paired per batch (PairedLossObserver: L_B(w_t) − L_B(w*) < 0); else against L(w*).
+        bool isPaired = pairedDifferences is not null && pairedDifferences.Sum(c => c.Length) > 0;
+        double below = isPaired ? ChainDiagnostics.FractionBelow(pairedDifferences!, 0) : unpaired;
         double? mala = malaPerChain is { } mp && mp.Any(double.IsFinite) ? mp.Where(double.IsFinite).Average() : null;
         var warnings = new List<string>();
         if (!DiagnosticThresholds.RHatOk(rhat))
             warnings.Add($"Chains disagree (split-R̂ = {rhat:F2} > {DiagnosticThresholds.MaxRHat}): run more draws or burn-in, or lower ε.");
         if (below > DiagnosticThresholds.MaxFractionBelowInitLoss(o.BatchSize, n))
-            warnings.Add($"{below:P0} of draws have a loss below L(w*): w* is not a local minimum (still training?) and λ̂ is biased low. Train longer, or use a larger localization γ.");
+            warnings.Add($"{below:P0} of draws have a loss below L(w*){(isPaired ? " on the same minibatch" : "")}: w* is not a local minimum (still training?) and λ̂ is biased low. Train longer, or use a larger localization γ.");
         if (mean < 0) warnings.Add("λ̂ is negative: w* is not a local minimum of the loss; the LLC is undefined there.");
         if (!DiagnosticThresholds.MalaOk(mala))
             warnings.Add($"MALA acceptance {mala:F2} < {DiagnosticThresholds.MinMalaAcceptance}: ε = {o.Lr:G3} is large enough to bias λ̂; try ε/2 and compare.");
-        var diag = new LlcDiagnostics(rhat, ess, below, mala, warnings);
+        var diag = new LlcDiagnostics(rhat, ess, below, mala, warnings) { PairedMinimumCheck = isPaired, FractionBelowUnpaired = unpaired };
         var timings = new LlcTimings(initSeconds, seconds, seconds > 0 ? steps / seconds : double.NaN);
         return new LlcResult(mean, std, perChain, llcTrace, drawLosses, initLoss, nb, n, d, names, loss, vectorized, o, diag, elapsed, timings);
     }

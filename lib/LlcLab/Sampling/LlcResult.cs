@@ -10,12 +10,27 @@ namespace LlcLab.Sampling;
 /// model is still training and λ̂ is biased low), and the mean MALA acceptance probability of the SGLD proposal
 /// (≈ 1 means ε is small enough that the discretisation error is negligible; devinterp suggests ≳ 0.9).
 /// </summary>
+/// <param name="RHat">Split-R̂ of the per-draw LLC across chains.</param>
+/// <param name="Ess">Bulk effective sample size.</param>
+/// <param name="FractionBelowInitLoss">The minimum check's fraction: with minibatches, of recorded draws whose loss is below the loss of w*
+/// on the same batch (<see cref="PairedLossObserver"/>, <see cref="PairedMinimumCheck"/>); with full batches, of draws below L(w*).</param>
+/// <param name="MalaAcceptance">Mean MALA acceptance probability (null when not computed).</param>
+/// <param name="Warnings">What failed, in words, with the fix.</param>
 public sealed record LlcDiagnostics(
     double RHat,
     double Ess,
     double FractionBelowInitLoss,
     double? MalaAcceptance,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>True when <see cref="FractionBelowInitLoss"/> is the paired fraction (minibatch chains: L_B(w_t) &lt; L_B(w*)).</summary>
+    public bool PairedMinimumCheck { get; init; }
+
+    /// <summary>The unpaired fraction of draws whose minibatch loss is below the full-data L(w*) (what the check read before it was
+    /// paired; near ½ at a minimum when λ/nβ is small against the batch-to-batch spread). Equals <see cref="FractionBelowInitLoss"/>
+    /// when the check is not paired.</summary>
+    public double FractionBelowUnpaired { get; init; } = double.NaN;
+}
 
 /// <summary>Wall-clock timings in seconds.</summary>
 public sealed record LlcTimings(double InitLossSeconds, double SamplingSeconds, double StepsPerSecond);
@@ -92,6 +107,8 @@ public sealed record LlcResult(
             ["r_hat"] = Finite(Diagnostics.RHat),
             ["ess"] = Finite(Diagnostics.Ess),
             ["fraction_below_init_loss"] = Diagnostics.FractionBelowInitLoss,
+            ["minimum_check"] = Diagnostics.PairedMinimumCheck ? "paired" : "unpaired",
+            ["fraction_below_init_loss_unpaired"] = Finite(Diagnostics.FractionBelowUnpaired),
             ["mala_acceptance"] = Diagnostics.MalaAcceptance is { } m ? Finite(m) : null,
             ["warnings"] = Diagnostics.Warnings,
             ["elapsed_seconds"] = ElapsedSeconds,

@@ -102,6 +102,11 @@ public sealed record SgldOptions
     /// <summary>Compute the MALA acceptance-rate diagnostic (<see cref="MalaObserver"/>, every update rule; costs a copy of the parameters per draw).</summary>
     public bool ComputeMala { get; init; } = true;
 
+    /// <summary>With minibatches, judge "w* is a minimum" by comparing every fifth draw's minibatch loss with w*'s loss on the same
+    /// batch (<see cref="PairedLossObserver"/>; one extra forward per five draws) instead of with the full-data L(w*). False restores the
+    /// unpaired check (devinterp's compute exactly). λ̂ is the same either way.</summary>
+    public bool PairedMinimumCheck { get; init; } = true;
+
     /// <summary>
     /// Use the network's hand-derived backward pass when it has one (<see cref="Models.IExplicitGradient"/>: MLPs and
     /// deep linear networks) instead of autograd. Same gradient to float precision, about half the step time on small

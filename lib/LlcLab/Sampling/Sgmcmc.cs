@@ -104,6 +104,7 @@ public static class Sgmcmc
                 state.Draw = o.DrawAt(t);
                 state.Loss = loss;
                 state.Gradients = grads;
+                state.BatchX = xb; state.BatchY = yb; state.IsMinibatch = B < n;
                 if (obs.Length > 0)
                 {
                     bool afterDraw = anyAfterDraw && t > 0 && o.DrawAt(t - 1) >= 0;
@@ -131,6 +132,7 @@ public static class Sgmcmc
         finally
         {
             sw.Stop();
+            state.BatchX = state.BatchY = null;
             perm?.Dispose();
             lastIdx?.Dispose();
             foreach (var ob in obs) ob.OnFinish(state);

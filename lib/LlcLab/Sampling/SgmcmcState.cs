@@ -36,6 +36,12 @@ public sealed class SgmcmcState
     public bool SameBatchAsPrevious { get; internal set; } = true;
     /// <summary>True at draw steps.</summary>
     public bool IsDraw => Draw >= 0;
+    /// <summary>This step's minibatch inputs B (the whole data set with full batches); valid only during the call.</summary>
+    public Tensor? BatchX { get; internal set; }
+    /// <summary>This step's minibatch targets, prepared for the loss (<see cref="BatchX"/>'s rows).</summary>
+    public Tensor? BatchY { get; internal set; }
+    /// <summary>True when <see cref="BatchX"/> is a strict subset of the data (minibatch SG-MCMC).</summary>
+    public bool IsMinibatch { get; internal set; }
     /// <summary>Per-chain minibatch loss L_B(w_t) <c>[C]</c> (detached).</summary>
     public Tensor Loss { get; internal set; }
     /// <summary>The moving tensors w_t, updated in place by the update rule (<see cref="SgmcmcTarget.Leaves"/>).</summary>

@@ -19,13 +19,15 @@ public sealed class SgmcmcTarget
 {
     readonly Func<Tensor, Tensor, (Tensor Loss, IReadOnlyList<Tensor> Gradients)> lossAndGradient;
     readonly Func<Tensor, Tensor, Tensor> lossNoGrad;
+    readonly Func<Tensor, Tensor, Tensor> centerLoss;
 
     SgmcmcTarget(IReadOnlyList<Tensor> leaves, IReadOnlyList<Tensor> centers, IReadOnlyList<Tensor> views, IReadOnlyList<string> names,
         int chains, bool chainDim, long moving, LossKind loss,
-        Func<Tensor, Tensor, (Tensor, IReadOnlyList<Tensor>)> lossAndGradient, Func<Tensor, Tensor, Tensor> lossNoGrad)
+        Func<Tensor, Tensor, (Tensor, IReadOnlyList<Tensor>)> lossAndGradient, Func<Tensor, Tensor, Tensor> lossNoGrad,
+        Func<Tensor, Tensor, Tensor> centerLoss)
     {
         Leaves = leaves; Centers = centers; ParameterViews = views; ParameterNames = names; Chains = chains; ChainDim = chainDim;
-        MovingCount = moving; LossKind = loss; this.lossAndGradient = lossAndGradient; this.lossNoGrad = lossNoGrad;
+        MovingCount = moving; LossKind = loss; this.lossAndGradient = lossAndGradient; this.lossNoGrad = lossNoGrad; this.centerLoss = centerLoss;
     }
 
     /// <summary>The tensors the update moves, in place (vectorised: one flat <c>[C, D]</c>; module: its parameters).</summary>
@@ -68,6 +70,14 @@ public sealed class SgmcmcTarget
         }
         using var nS = ((double)n).ToScalar();
         return sum!.div_(nS);
+    }
+
+    /// <summary>The mean loss L_B(w*) <c>[C]</c> (every chain the same value) on one batch, without gradient and without moving the
+    /// chains: the paired reference of the minimum check (<see cref="PairedLossObserver"/>).</summary>
+    public Tensor LossAtCenter(Tensor x, Tensor y)
+    {
+        using var ng = no_grad();
+        return centerLoss(x, y);
     }
 
     /// <summary>Puts every chain back at w*.</summary>
@@ -150,8 +160,12 @@ public sealed class SgmcmcTarget
             };
         }
         var names = movingIdx.Select(i => infos[i].Name).ToList();
+        // w* laid out like the chains (a [C, D] copy of the centre, viewed as the leaf is), so L_B(w*) runs the same batched forward.
+        var centerLeaf = center.repeat(C, 1).contiguous();
+        var centerViews = infos.Select((_, i) => mv[i] ? GradView(centerLeaf, i) : views[i]).ToList();
+        Tensor CenterForward(Tensor xb) => single ? net.Forward(centerViews, xb).unsqueeze(0) : net.Forward(centerViews, xb);
         return new SgmcmcTarget([leaf], [center], observedViews, names, C, true, D, loss, step,
-            (xb, yb) => Losses.Compute(loss, Forward(xb), yb));
+            (xb, yb) => Losses.Compute(loss, Forward(xb), yb), (xb, yb) => Losses.Compute(loss, CenterForward(xb), yb));
     }
 
     /// <summary>
@@ -177,6 +191,20 @@ public sealed class SgmcmcTarget
                 var grads = autograd.grad([lc.sum()], leaves);
                 return (lc.detach(), grads.ToList());
             },
-            (xb, yb) => Losses.Compute(loss, module.call(xb).unsqueeze(0), yb));
+            (xb, yb) => Losses.Compute(loss, module.call(xb).unsqueeze(0), yb),
+            (xb, yb) =>
+            {
+                // The module holds one chain in place: swap w* in, evaluate, swap the chain back.
+                var held = leaves.Select(p => p.detach().clone()).ToList();
+                try
+                {
+                    for (int i = 0; i < leaves.Count; i++) leaves[i].detach().copy_(centers[i]);
+                    return Losses.Compute(loss, module.call(xb).unsqueeze(0), yb);
+                }
+                finally
+                {
+                    for (int i = 0; i < leaves.Count; i++) { leaves[i].detach().copy_(held[i]); held[i].Dispose(); }
+                }
+            });
     }
 }
