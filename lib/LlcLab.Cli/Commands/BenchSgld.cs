@@ -21,7 +21,7 @@ namespace LlcLab.Cli.Commands;
 /// <c>python3 lib/LlcLab.Cli/Bench/sgld_reference.py X.npy Y.npy N CHAINS DRAWS W0.npy W1.npy …</c>;</item>
 /// <item>minibatch SGLD on a Fashion-MNIST-sized MLP (784-256-256-10, batch 512, one chain) against plain minibatch training
 /// (forward, backward, SGD) of the same module, process CPU time per step in interleaved rounds; goal ≤ 1.2×. Beside it, the same
-/// step with the MALA diagnostic, and without the paired minimum check (<see cref="PairedLossObserver"/>), so both costs are measured.</item>
+/// step with the MALA diagnostic and with the paired minimum check (<see cref="PairedLossObserver"/>), so both costs are measured.</item>
 /// </list>
 /// </summary>
 public sealed class BenchSgld : IBenchmark
@@ -96,7 +96,8 @@ public sealed class BenchSgld : IBenchmark
         using var y = randint(0, 10, [N], generator: g);
         using var plainNet = net.Clone();
         var opt = optim.SGD(plainNet.Module.parameters(), 1e-4);
-        var o = new SgldOptions { Chains = 1, Draws = k, BurnIn = 0, BatchSize = Batch, ComputeMala = false, Seed = 3, NBeta = 100, Lr = 1e-6 };
+        // The headline step is the sampler alone; its two diagnostics (MALA, the paired minimum check) are timed beside it.
+        var o = new SgldOptions { Chains = 1, Draws = k, BurnIn = 0, BatchSize = Batch, ComputeMala = false, PairedMinimumCheck = false, Seed = 3, NBeta = 100, Lr = 1e-6 };
         // Process CPU time of the sampling phase only (from the listeners' OnStart, after L(w*) on the full data, to OnFinish):
         // libtorch runs on this thread, so on a machine shared with other jobs wall time would measure the scheduler as much as
         // the code. Interleaved rounds, the fastest of each contender counts.
@@ -105,14 +106,14 @@ public sealed class BenchSgld : IBenchmark
             () => CpuSeconds(() => PlainMinibatchSteps(plainNet.Module, opt, x, y, Batch, k, g)) / k,
             () => SamplingCpuSeconds(net, x, y, o) / k,
             () => SamplingCpuSeconds(net, x, y, o with { ComputeMala = true }) / k,
-            () => SamplingCpuSeconds(net, x, y, o with { PairedMinimumCheck = false }) / k);
+            () => SamplingCpuSeconds(net, x, y, o with { PairedMinimumCheck = true }) / k);
         Console.WriteLine($"  plain minibatch step (fwd+bwd+SGD) : {t[0] * 1e3,8:F2} ms");
         Console.WriteLine($"  SGLD minibatch step                : {t[1] * 1e3,8:F2} ms");
         Console.WriteLine($"  ratio SGLD / plain                 : {t[1] / t[0],8:F3}×   (goal ≤ 1.2×)");
         BenchGoals.Record($"minibatch SGLD ÷ plain step (mlp 784-256-256-10, batch {Batch})", t[1] / t[0], "×", Goal.Max(1.2));
         Console.WriteLine($"  ratio with the MALA diagnostic     : {t[2] / t[0],8:F3}×");
-        // The SGLD step above includes the paired minimum check (one forward at w* per five draws; every step is a draw here).
-        Console.WriteLine($"  ratio without the paired check     : {t[3] / t[0],8:F3}×   (the check costs {t[1] / t[3] - 1,6:P1})");
+        // One forward at w* per five draws; every step is a draw here, so this is the check's largest cost (with burn-in it is less).
+        Console.WriteLine($"  ratio with the paired minimum check: {t[3] / t[0],8:F3}×   (the check adds {t[3] / t[1] - 1,6:P1} when every step is a draw)");
     }
 
     /// <summary>Plain training as a user writes it: a fresh permutation, index_select of each minibatch, forward, backward, SGD.</summary>

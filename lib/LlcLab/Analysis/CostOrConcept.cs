@@ -64,6 +64,19 @@ public sealed record CostOrConcept(IReadOnlyList<ConceptCost> Concepts, IReadOnl
         }
     }
 
+    /// <summary>The per-concept table as fixed-width text: ΔLLC and cost with their 95 % t-intervals, excluded seeds, the erasure check.</summary>
+    public string TableText()
+    {
+        static string S(Summary? x, string f) => x is null ? "no valid seed"
+            : x.N < 2 ? FormattableString.Invariant($"{x.Mean.ToString(f)} (1 seed)")
+            : FormattableString.Invariant($"{x.Mean.ToString(f)} [{x.CiLow.ToString(f)}, {x.CiHigh.ToString(f)}] (n = {x.N})");
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"{"concept",-9} {"ΔLLC (95 % CI)",-34} {"test-accuracy cost, points",-30} {"excluded",8}  erased out of sample");
+        foreach (var c in Concepts)
+            sb.AppendLine($"{c.Concept,-9} {S(c.Delta, "+0.00;-0.00"),-34} {S(c.Cost, "F2"),-30} {c.Excluded,8}  {c.Erased?.Text ?? "not measured"}");
+        return sb.ToString();
+    }
+
     /// <summary>The points as a tidy long table: per (concept, seed) rows <c>delta_{metric}</c> and <c>cost_points</c>, procedure = the concept.</summary>
     public ResultsTable ToTable(string experiment, string metric = "llc")
     {

@@ -50,6 +50,8 @@ public class CostOrConceptTests
         Assert.Equal(29, cost.Points.Count);
         Assert.InRange(spurious.Cost!.Mean, 1.7, 2.3);
         Assert.Null(spurious.Erased);   // no probe rows here
+        Assert.Contains("spurious  +", cost.TableText());
+        Assert.Contains("(n = 9)", cost.TableText());
         var table = cost.ToTable("rq2", "llc_above");   // tidy: one delta and one cost row per point
         Assert.Equal(2 * 29, table.Count);
         Assert.Equal(29, table.Rows.Count(x => x.Metric == "delta_llc_above"));

@@ -12,11 +12,13 @@ using LlcLab.Analysis; using LlcLab.Protocols; using LlcLab.Sweeps;
 string dir = args.Length > 0 ? args[0] : "notebooks/reference-results/sweeps/rq2-frozen";
 var r = SweepTables.LoadExperiment(dir, "rq2", partial: true, note: Console.WriteLine);
 var co = CostOrConcept.From(r, ["footwear", "upper", "spurious", "random"], c => ConceptComparisonExperiment.Procedure("leace", "frozen", c), MatchedEdits.AboveMetric);
-string S(Summary? x, string f) => x is null ? "no valid seed" : FormattableString.Invariant($"{x.Mean.ToString(f)} [{x.CiLow.ToString(f)}, {x.CiHigh.ToString(f)}] (n = {x.N})");
-Console.WriteLine($"{"concept",-9} {"ΔLLC of the read-out (95 % CI)",-34} {"test-accuracy cost, points",-30} {"excluded",8}  erased out of sample");
-foreach (var c in co.Concepts)
-    Console.WriteLine($"{c.Concept,-9} {S(c.Delta, "+0.00;-0.00"),-34} {S(c.Cost, "F2"),-30} {c.Excluded,8}  {c.Erased?.Text ?? "not measured"}");
+Console.Write(co.TableText());   // ΔLLC of the read-out (the weight-restricted λ̂ above the eraser)
 var pairs = Stats.Correlate(co.Points.Select(p => p.CostPoints).ToList(), co.Points.Select(p => p.Delta).ToList(), "spearman");
 Console.WriteLine(FormattableString.Invariant($"Spearman(cost, ΔLLC) over {co.Rho!.N} concept × seed pairs: {co.Rho.R:F2} [{co.Rho.Low:F2}, {co.Rho.High:F2}] (seed-cluster bootstrap; pair bootstrap [{pairs.Low:F2}, {pairs.High:F2}])"));
 Console.WriteLine(co.Fit!.ToText());
 Console.WriteLine($"Reading: {co.Text}");
+// The same reading without the concepts that were not erased out of sample (as notebook 04 prints it).
+var erasedOnly = co.Concepts.Where(c => c.Erased?.Holds == true).Select(c => c.Concept).ToList();
+if (erasedOnly.Count >= 2 && erasedOnly.Count < co.Concepts.Count)
+    Console.WriteLine($"Over the concepts erased out of sample only ({string.Join(", ", erasedOnly)}): "
+        + CostOrConcept.From(r, erasedOnly, c => ConceptComparisonExperiment.Procedure("leace", "frozen", c), MatchedEdits.AboveMetric).Text);
