@@ -1,3 +1,4 @@
+using LlcLab.Runtime;
 using static TorchSharp.torch;
 
 namespace LlcLab.Sampling;
@@ -39,7 +40,8 @@ public sealed class PairedLossObserver : ISgmcmcObserver, IDisposable
         if (!state.IsDraw || state.Draw % Every != 0 || state.BatchX is null || state.BatchY is null) return;
         using var scope = NewDisposeScope();
         var center = state.Target.LossAtCenter(state.BatchX, state.BatchY);
-        buffer!.Write(state.Draw / Every, state.Loss.sub(center));
+        // add(·, −1) with a held scalar, not sub(·): an implicit alpha temporary could be finalised mid-call (Runtime/Scalars).
+        buffer!.Write(state.Draw / Every, state.Loss.add(center, Scalars.MinusOne));
     }
 
     public void OnFinish(SgmcmcState state)
