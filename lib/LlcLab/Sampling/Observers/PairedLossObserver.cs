@@ -22,11 +22,9 @@ public sealed class PairedLossObserver : ISgmcmcObserver, IDisposable
 
     DrawBuffer? buffer;
 
-    /// <summary>Per chain, Δ at each recorded draw, <c>[chain][k]</c> (after the run; empty when the run used full batches).</summary>
+    /// <summary>Per chain, Δ at each recorded draw, <c>[chain][k]</c> (after the run). <c>Llc</c> turns them into the check's fraction
+    /// with <see cref="ChainDiagnostics.FractionBelow"/>(Differences, 0), over all chains.</summary>
     public double[][] Differences { get; private set; } = [];
-
-    /// <summary>Fraction of recorded Δ that are &lt; 0, over all chains (NaN when none was recorded).</summary>
-    public double FractionBelow => Differences.Sum(c => c.Length) == 0 ? double.NaN : ChainDiagnostics.FractionBelow(Differences, 0);
 
     public void OnStart(SgmcmcState state)
     {
